@@ -1,0 +1,327 @@
+/*-------------------------------------------------------------------------
+ *
+ * model.h
+ *		The one interface every model kind implements, and the shared
+ *		training loop, option tables and model layout.
+ *
+ * A model kind (mf, later dense and lstm) is an rs_kind: a table of options
+ * with defaults and ranges, and a handful of functions.  Everything that is
+ * the same for every kind lives in model.c and is written once: option
+ * handling, the hold-out split, the epoch loop with early stopping that keeps
+ * the best epoch's weights, the per-epoch history, id lookup, clipping,
+ * and the list of named tensors that blob.c saves and loads.
+ *
+ * Layout of a model (llm.c style): every trainable float lives in one
+ * contiguous buffer, params_buf, carved into named tensors by the kind's
+ * init function; the early-stopping snapshot is a copy of that buffer.
+ * The non-trainable tensors (id tables, rated items, history) are separate
+ * allocations registered in the same tensor table so saving is one walk.
+ *
+ * Errors are return codes with an rs_error filled in; the core never prints,
+ * exits or aborts.  It is plain C and never includes postgres.h.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/core/model.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RECSYS_MODEL_H
+#define RECSYS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "rng.h"
+
+/* ---------- errors ---------- */
+
+typedef enum rs_status
+{
+	RS_OK = 0,
+	RS_ERR_PARAM,				/* an option is out of range or unknown */
+	RS_ERR_DATA,				/* the training data cannot be used */
+	RS_ERR_NOMEM,				/* an allocation hook returned NULL */
+	RS_ERR_LIMIT,				/* a size limit of the format or the kind */
+	RS_ERR_CORRUPT				/* a blob or chunk failed a check */
+} rs_status;
+
+typedef struct rs_error
+{
+	rs_status	code;
+	char		field[64];		/* option or tensor the error is about, or "" */
+	char		message[256];	/* lower case, no final period, one line */
+} rs_error;
+
+/* fill err and return code; printf-style message */
+extern rs_status rs_error_set(rs_error *err, rs_status code, const char *field,
+							  const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+/* ---------- options ---------- */
+
+#define RS_MAX_OPTIONS 32
+
+typedef enum rs_option_type
+{
+	RS_OPT_INT,
+	RS_OPT_REAL,
+	RS_OPT_BOOL,
+	RS_OPT_ENUM					/* stored as the index into choices */
+} rs_option_type;
+
+typedef struct rs_option_def
+{
+	const char *name;
+	rs_option_type type;
+	double		def;			/* default value */
+	double		min;			/* inclusive bounds for INT and REAL */
+	double		max;
+	const char *const *choices; /* RS_OPT_ENUM: NULL-terminated names */
+	const char *help;			/* one line for the README and hints */
+} rs_option_def;
+
+struct rs_kind;
+
+/* hyper-parameters: one double per option of the kind, in table order */
+typedef struct rs_params
+{
+	const struct rs_kind *kind;
+	double		value[RS_MAX_OPTIONS];
+} rs_params;
+
+extern void rs_params_default(rs_params *p, const struct rs_kind *kind);
+/* index of the option called name in p's kind, or -1 */
+extern int	rs_params_find(const rs_params *p, const char *name);
+/* set a numeric or boolean option, checking type and range */
+extern rs_status rs_params_set(rs_params *p, const char *name, double value,
+							   rs_error *err);
+/* set an enum option by the name of its choice */
+extern rs_status rs_params_set_choice(rs_params *p, const char *name,
+									  const char *choice, rs_error *err);
+/* value of option name; the name must exist in the kind (checked by assert) */
+extern double rs_params_get(const rs_params *p, const char *name);
+/* cross-field checks of the kind, after all options are set */
+extern rs_status rs_params_check(const rs_params *p, rs_error *err);
+
+/* ---------- data ---------- */
+
+/*
+ * Ratings with dense indexes, as built by ratings.c.  Indexes are assigned so
+ * that user_ids and item_ids are ascending, which makes id lookup a binary
+ * search and the order of indexes independent of the order rows were read.
+ */
+typedef struct rs_dataset
+{
+	size_t		n;				/* number of ratings */
+	int32_t		n_users;
+	int32_t		n_items;
+	int32_t    *user;			/* (n) dense user index */
+	int32_t    *item;			/* (n) dense item index */
+	float	   *rating;			/* (n) */
+	double	   *time;			/* (n) or NULL when no time column */
+	int64_t    *user_ids;		/* (n_users) external ids, ascending */
+	int64_t    *item_ids;		/* (n_items) external ids, ascending */
+} rs_dataset;
+
+/* shuffle the rows of d in place (Fisher-Yates over all row arrays) */
+extern void rs_dataset_shuffle(rs_dataset *d, rs_rng *rng);
+/* a view of rows [begin, end) of d; shares its arrays */
+extern rs_dataset rs_dataset_slice(const rs_dataset *d, size_t begin, size_t end);
+
+/* ---------- tensors ---------- */
+
+typedef enum rs_dtype
+{
+	RS_F32 = 1,
+	RS_F64 = 2,
+	RS_I32 = 3,
+	RS_I64 = 4
+} rs_dtype;
+
+#define RS_MAX_TENSORS 32
+#define RS_TENSOR_NAME_LEN 32
+
+typedef struct rs_tensor
+{
+	char		name[RS_TENSOR_NAME_LEN];
+	rs_dtype	dtype;
+	int			ndim;			/* 1 or 2 */
+	int64_t		shape[2];		/* shape[1] is 1 when ndim is 1 */
+	void	   *data;
+	bool		owned;			/* separately allocated (not in params_buf) */
+} rs_tensor;
+
+extern size_t rs_dtype_size(rs_dtype dtype);
+extern const char *rs_dtype_name(rs_dtype dtype);	/* "float32", ... */
+extern size_t rs_tensor_count(const rs_tensor *t);	/* number of elements */
+extern size_t rs_tensor_bytes(const rs_tensor *t);
+
+/* ---------- the model ---------- */
+
+/* one row of the training history */
+typedef struct rs_epoch_info
+{
+	int			epoch;			/* 1-based */
+	double		train_loss;		/* mean squared error on training rows */
+	double		val_rmse;		/* on the held-out rows, NAN if none */
+	double		seconds;		/* wall time of this epoch */
+	bool		is_best;		/* best validation RMSE so far */
+} rs_epoch_info;
+
+#define RS_HISTORY_COLS 4		/* epoch, train_loss, val_rmse, seconds */
+
+typedef struct rs_model
+{
+	const struct rs_kind *kind;
+	rs_params	params;
+	rs_allocator alloc;			/* how this model's memory was allocated */
+
+	/* What it was trained on */
+	int32_t		n_users;
+	int32_t		n_items;
+	int64_t		n_ratings;
+	double		global_mean;
+	double		rating_min;		/* predictions are clipped to the range */
+	double		rating_max;
+	int32_t		n_epochs;		/* epochs run (rows of history) */
+	int32_t		best_epoch;		/* epoch whose weights were kept, 1-based */
+
+	/* Shared tensors (pointers into tensors[]) */
+	int64_t    *user_ids;		/* (n_users) ascending */
+	int64_t    *item_ids;		/* (n_items) ascending */
+	int64_t    *rated_offsets;	/* (n_users + 1) CSR row starts */
+	int32_t    *rated_items;	/* (n_ratings) items of each user, ascending */
+	double	   *history;		/* (n_epochs, RS_HISTORY_COLS) */
+
+	/* Trainable weights: one buffer, carved into tensors by the kind */
+	float	   *params_buf;		/* (n_params) */
+	size_t		n_params;
+
+	rs_tensor	tensors[RS_MAX_TENSORS];
+	int			n_tensors;
+
+	void	   *impl;			/* kind-private pointers into params_buf */
+} rs_model;
+
+/*
+ * Callbacks into the caller during training.  Both are called from the
+ * calling thread only, at moments when no worker thread is running and the
+ * core holds no resource outside its allocator, so they may longjmp (the glue
+ * checks for interrupts there; the model memory is freed with its context).
+ */
+typedef struct rs_train_hooks
+{
+	void	   *arg;
+	/* every RS_PROGRESS_STEP rows or so: done of total rows this epoch */
+	void		(*progress) (void *arg, int epoch, size_t done, size_t total);
+	void		(*epoch_end) (void *arg, const rs_epoch_info *info);
+} rs_train_hooks;
+
+#define RS_PROGRESS_STEP ((size_t) 1 << 16)
+
+/* ---------- the interface of a kind ---------- */
+
+typedef struct rs_kind
+{
+	const char *name;			/* "mf" */
+	const char *description;	/* one line */
+	const rs_option_def *options;	/* table of n_options */
+	int			n_options;
+
+	/* optional cross-field check of params; NULL when none */
+	rs_status	(*check_params) (const rs_params *p, rs_error *err);
+
+	/* bytes of weights, gradients and optimizer state a training needs */
+	size_t		(*train_memory) (const rs_params *p, int32_t n_users,
+								 int32_t n_items, size_t n_ratings);
+
+	/*
+	 * Allocate params_buf for m->n_users/m->n_items and register the kind's
+	 * tensors (rs_model_add_param_tensor); set m->impl.  Values are left zero:
+	 * training initialises them, loading overwrites them.
+	 */
+	rs_status	(*init) (rs_model *m, rs_error *err);
+
+	/* random initial weights, before the first epoch */
+	void		(*init_weights) (rs_model *m, rs_rng *rng);
+
+	/*
+	 * Called once before the first epoch with the training rows (already
+	 * shuffled; the kind may reorder them in place).  Allocates optimizer
+	 * state; the kind keeps what it needs in m->impl.
+	 */
+	rs_status	(*train_begin) (rs_model *m, rs_dataset *train, rs_error *err);
+
+	/* one pass over train; returns the mean squared error on it */
+	double		(*train_epoch) (rs_model *m, rs_dataset *train, int epoch,
+								rs_rng *rng, const rs_train_hooks *hooks);
+
+	/* frees what train_begin allocated */
+	void		(*train_end) (rs_model *m);
+
+	/*
+	 * Raw (unclipped) rating for dense indexes; u or i is -1 when unknown,
+	 * and the kind falls back as documented (cold start).
+	 */
+	double		(*predict) (const rs_model *m, int32_t u, int32_t i);
+
+	/* raw scores of every item for user u (u may be -1) into out (n_items) */
+	void		(*score_items) (const rs_model *m, int32_t u, float *out);
+} rs_kind;
+
+/* NULL-terminated table of every kind */
+extern const rs_kind *const rs_kinds[];
+extern const rs_kind *rs_kind_find(const char *name);
+
+/* register a tensor of the trainable buffer; data points into params_buf */
+extern rs_status rs_model_add_param_tensor(rs_model *m, const char *name,
+										   float *data, int ndim,
+										   int64_t rows, int64_t cols,
+										   rs_error *err);
+/* the tensor called name, or NULL */
+extern rs_tensor *rs_model_tensor(rs_model *m, const char *name);
+
+/*
+ * Bytes a training of these sizes needs in all (dataset copy, weights,
+ * optimizer state, best-weights snapshot, rated-items index), for the
+ * memory limit check before anything is allocated.
+ */
+extern size_t rs_train_memory(const rs_params *p, int32_t n_users,
+							  int32_t n_items, size_t n_ratings);
+
+/*
+ * Train a model of p->kind on data.  The rows of data are shuffled in place;
+ * a "validation_fraction" of them is held out for early stopping.  On success
+ * *out is a model allocated with alloc, owning copies of the id tables.
+ */
+extern rs_status rs_model_train(const rs_params *p, rs_dataset *data,
+								const rs_allocator *alloc,
+								const rs_train_hooks *hooks,
+								rs_model **out, rs_error *err);
+
+/*
+ * Create an empty model of a kind and sizes, with every tensor allocated
+ * (zeroed) in its final shape: the first step of loading.
+ */
+extern rs_status rs_model_create(const rs_params *p, int32_t n_users,
+								 int32_t n_items, int64_t n_ratings,
+								 int32_t n_epochs, const rs_allocator *alloc,
+								 rs_model **out, rs_error *err);
+
+extern void rs_model_free(rs_model *m);
+
+/* dense index of an external id, or -1 */
+extern int32_t rs_model_user_index(const rs_model *m, int64_t user_id);
+extern int32_t rs_model_item_index(const rs_model *m, int64_t item_id);
+
+/* prediction in the data's units, clipped to [rating_min, rating_max] */
+extern double rs_model_predict(const rs_model *m, int32_t u, int32_t i);
+
+/* scores of all items for user index u (-1: unknown) into out (n_items) */
+extern void rs_model_score_items(const rs_model *m, int32_t u, float *out);
+
+#endif							/* RECSYS_MODEL_H */

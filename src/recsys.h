@@ -1,0 +1,86 @@
+/*-------------------------------------------------------------------------
+ *
+ * recsys.h
+ *		Declarations shared by the PostgreSQL glue of recsys.
+ *
+ * The glue (src/*.c, which include postgres.h) turns SQL calls into calls of
+ * the numeric core (src/core, plain C) and core error codes into ereport.
+ * Shared helpers here are CamelCase; core functions are rs_lower_snake, so
+ * the case tells whether a function may ereport or palloc.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/recsys.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RECSYS_RECSYS_H
+#define RECSYS_RECSYS_H
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "model.h"
+
+/* ---- recsys.c: settings and core adapters ---- */
+
+extern int	recsys_threads;			/* recsys.threads: 0 = one per core */
+extern int	recsys_max_train_memory;	/* recsys.max_train_memory, in kB */
+extern bool recsys_verbose;			/* recsys.verbose: NOTICE per epoch */
+
+/* an allocator that allocates (huge, zeroed) in cxt */
+extern void RecsysAllocatorInit(rs_allocator *alloc, MemoryContext cxt);
+/* ereport(ERROR) for a core error; context names what was being done */
+extern void ReportCoreError(const rs_error *err, const char *context) pg_attribute_noreturn();
+/* the memory limit in bytes */
+extern size_t RecsysMemoryLimit(void);
+/* error out if a training of need bytes exceeds the limit */
+extern void CheckTrainMemory(size_t need);
+
+/* ---- options.c: jsonb options ---- */
+
+/* Options of one training call: the kind's hyper-parameters plus glue ones. */
+typedef struct RecsysOptions
+{
+	rs_params	params;			/* kind hyper-parameters, validated */
+	char	   *user_column;	/* source columns, default user_id ... */
+	char	   *item_column;
+	char	   *rating_column;
+	char	   *time_column;
+	bool		verbose;		/* NOTICE per epoch (default recsys.verbose) */
+} RecsysOptions;
+
+/* the kind called name, or an error listing the valid kinds */
+extern const rs_kind *LookupKind(const char *name);
+/* parse and validate options (NULL = all defaults) for kind */
+extern void ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out);
+/* every option of the kind, as used, as jsonb (the column-name ones too) */
+extern Jsonb *OptionsToJsonb(const RecsysOptions *opts);
+/* kind options from a stored model, as jsonb */
+extern Jsonb *ParamsToJsonb(const rs_params *params);
+/* metrics of a trained model: best epoch, validation RMSE, history */
+extern Jsonb *MetricsToJsonb(const rs_model *m);
+
+/* ---- catalog.c: storing, loading and caching models ---- */
+
+/*
+ * Store m under name in the caller's transaction, replacing a model of that
+ * name.  options is what OptionsToJsonb gave (or NULL to derive it from the
+ * model); source may be NULL.
+ */
+extern void StoreModel(const char *name, const char *source, Jsonb *options,
+					   const rs_model *m);
+/* delete; false if missing (and missing_ok), else an error */
+extern bool DropModel(const char *name, bool missing_ok);
+
+/*
+ * The model called name, from the per-backend cache.  The catalog is
+ * consulted once per query execution through the caller's fn_extra: later
+ * calls from the same call site cost one comparison.  Errors if the model
+ * does not exist or its rows are damaged.
+ */
+extern const rs_model *GetModel(FunctionCallInfo fcinfo, const char *name);
+
+#endif							/* RECSYS_RECSYS_H */
