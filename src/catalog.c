@@ -354,8 +354,8 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 		size_t		offset = 0;
 		int32		chunk = 0;
 
-		/* an empty tensor still gets one (empty) chunk, so it is checked */
-		do
+		/* an empty tensor has no chunk (the core rejects empty chunks) */
+		while (offset < count)
 		{
 			MemoryContext oldcxt;
 			size_t		n = Min(per_chunk, count - offset);
@@ -381,7 +381,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 
 			offset += n;
 			chunk++;
-		} while (offset < count);
+		}
 	}
 
 	MemoryContextDelete(scratch);
