@@ -1,6 +1,6 @@
 -- recsys_predict: range, accuracy on planted data, NULLs, errors, caching
 SET recsys.threads = 1;
-SET recsys.verbose = off;
+SET recsys."verbose" = off;
 
 -- planted data: rating = 3 + user effect + item effect; user u skips some items
 CREATE TABLE predict_train AS
@@ -61,6 +61,8 @@ SET force_parallel_mode = on;
 CREATE TABLE predict_par AS
 SELECT user_id, item_id, recsys_predict('predict_m', user_id, item_id) AS p
   FROM predict_train;
+SELECT bool_and(recsys_predict('predict_m', user_id, item_id) = p) AS same_in_workers
+  FROM predict_out;
 RESET force_parallel_mode;
 RESET max_parallel_workers_per_gather;
 RESET min_parallel_table_scan_size;

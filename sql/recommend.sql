@@ -1,6 +1,6 @@
 -- recsys_recommend: k best, ordering, rated items, errors
 SET recsys.threads = 1;
-SET recsys.verbose = off;
+SET recsys."verbose" = off;
 
 CREATE TABLE rec_train AS
 SELECT u::bigint AS user_id, i::bigint AS item_id,
@@ -15,7 +15,7 @@ SELECT bool_and(score <= prev) AS ordered
   FROM (SELECT score, lag(score, 1, 'infinity') OVER (ORDER BY ord) AS prev
           FROM recsys_recommend('rec_m', 7, 10) WITH ORDINALITY r(item_id, score, ord)) s;
 -- the default k is 10
-SELECT count(*) AS default_k FROM recsys_recommend('rec_m', 7);
+SELECT count(*) AS default_k FROM recsys_recommend('rec_m', 7, exclude_rated => false);
 
 -- no rated item comes back when exclude_rated (the default)
 SELECT count(*) AS rated_returned
