@@ -83,29 +83,29 @@ enum
 static const rs_option_def mf_options[MF_N_OPTIONS] = {
 	{"factors", RS_OPT_INT, 100, 1, 4096, NULL,
 	"number of latent factors k"},
-	{"epochs", RS_OPT_INT, 60, 1, 10000, NULL,
+	{"epochs", RS_OPT_INT, 200, 1, 10000, NULL,
 	"maximum number of passes over the training rows"},
-	{"learning_rate", RS_OPT_REAL, 0.01, 1e-9, 10, NULL,
+	{"learning_rate", RS_OPT_REAL, 0.015, 1e-9, 10, NULL,
 	"step size of the optimizer"},
 	{"optimizer", RS_OPT_ENUM, MF_SGD, 0, 1, mf_optimizers,
 	"\"sgd\" or \"adam\""},
 	{"batch_size", RS_OPT_INT, 1, 1, 1048576, NULL,
 	"ratings per step; 1 is per-rating SGD"},
-	{"l2", RS_OPT_REAL, 0.05, 0, 100, NULL,
+	{"l2", RS_OPT_REAL, 0.07, 0, 100, NULL,
 	"L2 regularisation of the factors, per rating"},
 	{"bias_l2", RS_OPT_REAL, 0.01, 0, 100, NULL,
 	"L2 regularisation of the biases, per rating"},
-	{"lr_decay", RS_OPT_REAL, 0.95, 0.01, 1, NULL,
+	{"lr_decay", RS_OPT_REAL, 0.97, 0.01, 1, NULL,
 	"learning rate multiplier applied after each epoch"},
-	{"validation_fraction", RS_OPT_REAL, 0.05, 0, 0.5, NULL,
+	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
 	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
-	{"patience", RS_OPT_INT, 5, 1, 1000, NULL,
+	{"patience", RS_OPT_INT, 10, 1, 1000, NULL,
 	"epochs without a better validation RMSE before stopping"},
 	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
 	"seed of the shuffles and the initial weights"},
 	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
 	"learn a global mean and user and item biases"},
-	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
+	{"init_std", RS_OPT_REAL, 0.01, 0, 10, NULL,
 	"standard deviation of the initial factors"},
 };
 
@@ -365,10 +365,12 @@ mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
  * training state, each row of grad is zeroed the first time the batch
  * touches it and the touched users and items are listed, so the caller
  * updates only those; otherwise grad is accumulated as the caller gave it.
+ * The sum of squared errors is added to *sq_err when it is not NULL.
  */
 static double
 mf_batch_grad(const rs_model *m, mf_impl *impl, const rs_dataset *d,
-			  size_t begin, size_t end, float *grad, bool track)
+			  size_t begin, size_t end, float *grad, bool track,
+			  double *sq_err)
 {
 	const int	k = impl->k;
 	const double l2 = m->params.value[OPT_L2];
@@ -379,6 +381,7 @@ mf_batch_grad(const rs_model *m, mf_impl *impl, const rs_dataset *d,
 	float	   *gbu = impl->biases ? gq + (size_t) m->n_items * k : NULL;
 	float	   *gbi = impl->biases ? gbu + m->n_users : NULL;
 	double		loss = 0.0;
+	double		sq = 0.0;
 	size_t		r;
 
 	for (r = begin; r < end; r++)
@@ -415,6 +418,7 @@ mf_batch_grad(const rs_model *m, mf_impl *impl, const rs_dataset *d,
 
 		e = (double) d->rating[r] - mf_raw(m, impl, u, i);
 		loss += 0.5 * e * e;
+		sq += e * e;
 		{
 			double		np = 0.0;
 			double		nq = 0.0;
@@ -440,6 +444,8 @@ mf_batch_grad(const rs_model *m, mf_impl *impl, const rs_dataset *d,
 			gbi[i] += scale * ((float) bl2 * impl->bi[i] - es);
 		}
 	}
+	if (sq_err)
+		*sq_err += sq;
 	return loss / (double) (end - begin);
 }
 
@@ -450,7 +456,7 @@ mf_batch_loss_grad(const rs_model *m, const rs_dataset *d, size_t begin,
 {
 	if (end <= begin)
 		return 0.0;
-	return mf_batch_grad(m, m->impl, d, begin, end, grad, false);
+	return mf_batch_grad(m, m->impl, d, begin, end, grad, false, NULL);
 }
 
 /* SGD step on one row of n weights at offset off of params_buf */
@@ -544,7 +550,6 @@ mf_epoch_batches(rs_model *m, rs_dataset *d, int epoch, float lr,
 	for (begin = 0; begin < d->n; begin += bs)
 	{
 		size_t		end = begin + bs < d->n ? begin + bs : d->n;
-		size_t		r;
 
 		impl->batch_no++;
 		if (impl->batch_no == INT32_MAX)
@@ -556,14 +561,8 @@ mf_epoch_batches(rs_model *m, rs_dataset *d, int epoch, float lr,
 		}
 		impl->n_urows = 0;
 		impl->n_irows = 0;
-		/* squared error of the batch before its step, for the epoch loss */
-		for (r = begin; r < end; r++)
-		{
-			double		e = d->rating[r] - mf_raw(m, impl, d->user[r], d->item[r]);
-
-			sq += e * e;
-		}
-		mf_batch_grad(m, impl, d, begin, end, impl->grad, true);
+		/* the squared errors are those before the batch's step */
+		mf_batch_grad(m, impl, d, begin, end, impl->grad, true, &sq);
 		mf_apply(m, impl, lr);
 
 		if (end >= next_progress)

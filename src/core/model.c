@@ -477,6 +477,9 @@ rs_model_free(rs_model *m)
 
 /* ---------- training ---------- */
 
+/* relative gain of validation RMSE that restarts the patience count */
+#define RS_MIN_IMPROVEMENT 1e-4
+
 /* seconds of CLOCK_MONOTONIC */
 static double
 now_seconds(void)
@@ -638,6 +641,7 @@ rs_model_train(const rs_params *p, rs_dataset *data,
 	int			bad_epochs = 0;
 	int			epoch;
 	double		best_rmse = INFINITY;
+	double		patience_ref = INFINITY;
 	double		sum;
 	bool		begun = false;
 	rs_status	rc;
@@ -726,17 +730,30 @@ rs_model_train(const rs_params *p, rs_dataset *data,
 		info.val_rmse = validation_rmse(m, &val);
 		info.seconds = now_seconds() - t0;
 		info.is_best = false;
-		if (n_val > 0 && info.val_rmse < best_rmse)
+		if (n_val > 0)
 		{
-			best_rmse = info.val_rmse;
-			info.is_best = true;
-			m->best_epoch = epoch;
-			bad_epochs = 0;
-			if (m->n_params > 0)
-				memcpy(best, m->params_buf, m->n_params * sizeof(float));
+			/*
+			 * Any improvement is kept, but only one of more than
+			 * RS_MIN_IMPROVEMENT (relative) since the last reset restarts
+			 * the patience count: with a decaying learning rate the RMSE
+			 * can creep down by tiny steps for hundreds of epochs.
+			 */
+			if (info.val_rmse < patience_ref * (1.0 - RS_MIN_IMPROVEMENT))
+			{
+				patience_ref = info.val_rmse;
+				bad_epochs = 0;
+			}
+			else
+				bad_epochs++;
+			if (info.val_rmse < best_rmse)
+			{
+				best_rmse = info.val_rmse;
+				info.is_best = true;
+				m->best_epoch = epoch;
+				if (m->n_params > 0)
+					memcpy(best, m->params_buf, m->n_params * sizeof(float));
+			}
 		}
-		else if (n_val > 0)
-			bad_epochs++;
 		else
 		{
 			info.is_best = true;

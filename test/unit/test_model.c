@@ -440,7 +440,8 @@ test_early_stopping(void)
 	}
 	CHECK(m->best_epoch == best_e);
 	CHECK(m->best_epoch < m->n_epochs);
-	CHECK(m->n_epochs - m->best_epoch == 3);
+	/* stopped within patience epochs after the best one */
+	CHECK(m->n_epochs - m->best_epoch >= 1 && m->n_epochs - m->best_epoch <= 3);
 
 	/* the kept weights give the best epoch's validation RMSE (last rows) */
 	n_val = (size_t) floor(d.n * 0.3);
