@@ -11,7 +11,7 @@ set -u
 A=recsys_dump_a
 B=recsys_dump_b
 DUMP=$(mktemp)
-trap 'rm -f "$DUMP"; dropdb --if-exists -q $A; dropdb --if-exists -q $B' EXIT
+trap 'rm -f "$DUMP"; dropdb --if-exists $A 2>/dev/null; dropdb --if-exists $B 2>/dev/null' EXIT
 
 fail()
 {
@@ -21,12 +21,12 @@ fail()
 
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -At"
 
-dropdb --if-exists -q $A
-dropdb --if-exists -q $B
+dropdb --if-exists $A 2>/dev/null
+dropdb --if-exists $B 2>/dev/null
 createdb $A || fail "could not create database $A"
 createdb $B || fail "could not create database $B"
 
-$PSQL -d $A <<'SQL' || fail "could not train a model in database $A"
+$PSQL -d $A >/dev/null <<'SQL' || fail "could not train a model in database $A"
 SET recsys.threads = 1;
 SET recsys."verbose" = off;
 CREATE EXTENSION recsys;
