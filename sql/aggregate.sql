@@ -1,6 +1,6 @@
 -- the recsys_fit aggregate: any query, recsys_store, parallel reading, GROUP BY
 SET recsys.threads = 1;
-SET recsys.verbose = off;
+SET recsys."verbose" = off;
 
 CREATE TABLE agg_ratings AS
 SELECT * FROM recsys_synthetic_ratings(150, 80, 3000, 3);
@@ -49,17 +49,24 @@ SELECT recsys_fit('mf', user_id, item_id, rating, '{"seed": 1, "factors": 8, "ep
 CREATE TABLE agg_parallel AS
 SELECT recsys_fit('mf', user_id, item_id, rating, '{"seed": 1, "factors": 8, "epochs": 10}') AS model
   FROM agg_ratings;
--- force_parallel_mode also runs the serial/deserial functions
-SET force_parallel_mode = on;
-CREATE TABLE agg_forced AS
-SELECT recsys_fit('mf', user_id, item_id, rating, '{"seed": 1, "factors": 8, "epochs": 10}') AS model
-  FROM agg_ratings;
-RESET force_parallel_mode;
 RESET parallel_leader_participation;
 RESET max_parallel_workers_per_gather;
 RESET min_parallel_table_scan_size;
 RESET parallel_tuple_cost;
 RESET parallel_setup_cost;
+-- force_parallel_mode runs the whole aggregate, training included, in a
+-- worker; recsys_train then gets the model as bytea from the worker
+SET force_parallel_mode = on;
+EXPLAIN (COSTS OFF)
+SELECT recsys_fit('mf', user_id, item_id, rating, '{"seed": 1, "factors": 8, "epochs": 10}')
+  FROM agg_ratings;
+CREATE TABLE agg_forced AS
+SELECT recsys_fit('mf', user_id, item_id, rating, '{"seed": 1, "factors": 8, "epochs": 10}') AS model
+  FROM agg_ratings;
+SELECT recsys_train('mf', 'agg_ratings', 'agg_train_forced', '{"seed": 1, "factors": 8, "epochs": 10}');
+RESET force_parallel_mode;
+-- and recsys_train gives the same model as the aggregate
+SELECT recsys_train('mf', 'agg_ratings', 'agg_train', '{"seed": 1, "factors": 8, "epochs": 10}');
 SELECT recsys_store('agg_serial', model) FROM agg_serial;
 SELECT recsys_store('agg_parallel', model) FROM agg_parallel;
 SELECT recsys_store('agg_forced', model) FROM agg_forced;
@@ -67,7 +74,11 @@ SELECT recsys_store('agg_forced', model) FROM agg_forced;
 SELECT bool_and(abs(recsys_predict('agg_serial', user_id, item_id)
                     - recsys_predict('agg_parallel', user_id, item_id)) < 1e-9) AS parallel_same,
        bool_and(abs(recsys_predict('agg_serial', user_id, item_id)
-                    - recsys_predict('agg_forced', user_id, item_id)) < 1e-9) AS forced_same
+                    - recsys_predict('agg_forced', user_id, item_id)) < 1e-9) AS forced_same,
+       bool_and(abs(recsys_predict('agg_serial', user_id, item_id)
+                    - recsys_predict('agg_train', user_id, item_id)) < 1e-9) AS train_same,
+       bool_and(abs(recsys_predict('agg_serial', user_id, item_id)
+                    - recsys_predict('agg_train_forced', user_id, item_id)) < 1e-9) AS train_forced_same
   FROM agg_ratings;
 SELECT a.n_users = b.n_users AND a.n_items = b.n_items AND a.n_ratings = b.n_ratings AS same_counts
   FROM recsys_models a, recsys_models b
@@ -85,8 +96,6 @@ SELECT recsys_store('agg_bad', set_byte(model, octet_length(model) / 2,
 SELECT recsys_store(NULL, model) FROM agg_serial;
 SELECT recsys_store('agg_bad', NULL);
 SELECT count(*) FROM recsys_models WHERE name = 'agg_bad';
--- the support functions are not for direct calls
-SELECT recsys_fit_final(NULL);
 -- as a window function the final function would see its rows again
 SELECT recsys_fit('mf', user_id, item_id, rating) OVER () FROM agg_ratings LIMIT 1;
 -- a kind that changes between rows

@@ -1,6 +1,8 @@
 -- bad input to training: sources, columns, types, NULLs, NaN, limits, cancel
 SET recsys.threads = 1;
-SET recsys.verbose = off;
+SET recsys."verbose" = off;
+-- one process reads, so that the memory check below fires at the same row
+SET max_parallel_workers_per_gather = 0;
 
 CREATE TABLE err_ratings AS
 SELECT u::bigint AS user_id, i::bigint AS item_id, (1 + (u + i) % 5)::float8 AS rating
@@ -57,15 +59,25 @@ SET recsys.max_train_memory = '64kB';
 SELECT recsys_train('mf', 'err_ratings', 'err_mem', '{"seed": 1}');
 SELECT recsys_fit('mf', user_id, item_id, rating) FROM err_ratings;
 SET recsys.max_train_memory = '10kB';
+-- larger sources are stopped while they are read, in the aggregate too
+CREATE TABLE err_big AS SELECT * FROM recsys_synthetic_ratings(2000, 1000, 200000, 1);
+SET recsys.max_train_memory = '1MB';
+SELECT recsys_fit('mf', user_id, item_id, rating) FROM err_big;
+SET recsys.max_train_memory = '20MB';
+SELECT recsys_fit('mf', user_id, item_id, rating, '{"factors": 4096}') FROM err_big;
 RESET recsys.max_train_memory;
 SHOW recsys.max_train_memory;
 -- settings of the recsys prefix are reserved
 SET recsys.no_such_setting = 1;
 -- a cancelled training leaves nothing behind
-CREATE TABLE err_big AS SELECT * FROM recsys_synthetic_ratings(2000, 1000, 200000, 1);
 SET statement_timeout = '50ms';
-SELECT recsys_train('mf', 'err_big', 'err_cancelled', '{"seed": 1, "epochs": 1000, "validation_fraction": 0}');
+\set VERBOSITY terse
+-- (the reading takes a few ms, the 10000 epochs of 256 factors seconds)
+SELECT recsys_train('mf', 'err_ratings', 'err_cancelled',
+                    '{"seed": 1, "epochs": 10000, "factors": 256, "validation_fraction": 0}');
+\set VERBOSITY default
 RESET statement_timeout;
+SELECT count(*) FROM recsys_models WHERE name = 'err_cancelled';
 -- so does an error inside a transaction that goes on
 BEGIN;
 SELECT recsys_train('mf', 'err_ratings', 'err_in_tx', '{"seed": 1, "epochs": 1}');

@@ -1,6 +1,6 @@
 -- options: recsys_options() and every kind of bad option
 SET recsys.threads = 1;
-SET recsys.verbose = off;
+SET recsys."verbose" = off;
 
 SELECT kind, option, type, default_value, min_value, max_value
   FROM recsys_options() ORDER BY kind, option;
@@ -18,7 +18,7 @@ SELECT recsys_train('mf', 'opt_ratings', 'opt_all',
                       "batch_size": 16, "l2": 0.01, "bias_l2": 0, "lr_decay": 1,
                       "validation_fraction": 0.1, "patience": 2, "seed": 5,
                       "biases": true, "init_std": 0.1}');
-SELECT options FROM recsys_models WHERE name = 'opt_all';
+SELECT jsonb_pretty(options) FROM recsys_models WHERE name = 'opt_all';
 -- numbers may be written as 3.0 for an integer option
 SELECT recsys_train('mf', 'opt_ratings', 'opt_int', '{"factors": 3.0, "epochs": 1, "seed": 1}');
 SELECT options->'factors' AS factors FROM recsys_models WHERE name = 'opt_int';

@@ -16,6 +16,11 @@ SELECT bool_and(ts > prev) AS time_order
 -- popularity skew: the most rated item has well above the average count
 SELECT max(c) > 2 * avg(c) AS skewed
   FROM (SELECT item_id, count(*) AS c FROM recsys_synthetic_ratings(100, 50, 2000, 1) GROUP BY item_id) s;
+-- a few rows as they come out (times from 2000-01-01 UTC)
+SET TimeZone = 'UTC';
+SELECT user_id, item_id, rating, date_trunc('second', ts) AS ts
+  FROM recsys_synthetic_ratings(3, 4, 6, 1);
+RESET TimeZone;
 -- the same seed gives the same rows, another seed others
 SELECT (SELECT md5(string_agg(format('%s %s %s %s', user_id, item_id, rating, ts), ',')) FROM recsys_synthetic_ratings(100, 50, 2000, 1))
      = (SELECT md5(string_agg(format('%s %s %s %s', user_id, item_id, rating, ts), ',')) FROM recsys_synthetic_ratings(100, 50, 2000, 1))

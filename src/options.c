@@ -169,10 +169,16 @@ set_kind_option(rs_params *p, const rs_option_def *def, JsonbValue *v)
 		case RS_OPT_ENUM:
 			{
 				char	   *choice;
+				bool		found = false;
+				int			c;
 
 				if (v->type != jbvString)
 					bad_value(def->name, v, hint);
 				choice = pnstrdup(v->val.string.val, v->val.string.len);
+				for (c = 0; def->choices && def->choices[c] != NULL; c++)
+					found |= strcmp(def->choices[c], choice) == 0;
+				if (!found)
+					bad_value(def->name, v, hint);
 				rc = rs_params_set_choice(p, def->name, choice, &err);
 				break;
 			}

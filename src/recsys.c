@@ -162,7 +162,8 @@ RecsysMemoryLimit(void)
 
 /*
  * Error out if a training of need bytes exceeds recsys.max_train_memory.
- * Sizes under 1 MB are shown in kB so that small limits read well.
+ * Sizes are shown in MB, or in kB while the limit is under 10 MB, so that
+ * small limits (as in tests) read well and need never rounds to the limit.
  */
 void
 CheckTrainMemory(size_t need)
@@ -172,7 +173,7 @@ CheckTrainMemory(size_t need)
 	if (need <= limit)
 		return;
 
-	if (limit < 1024 * 1024)
+	if (limit < (size_t) 10 * 1024 * 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("training needs %zu kB, recsys.max_train_memory is %d kB",
