@@ -49,6 +49,12 @@ SELECT recsys_fit('mf', user_id, item_id, 1e300) FROM err_ratings;
 -- ids beyond bigint in a numeric column are caught by the column check
 CREATE TABLE err_numeric_ids (user_id numeric, item_id bigint, rating real);
 SELECT recsys_train('mf', 'err_numeric_ids');
+-- the source is read with the caller's privileges
+CREATE ROLE regress_recsys_reader;
+SET ROLE regress_recsys_reader;
+SELECT recsys_train('mf', 'err_ratings');
+RESET ROLE;
+DROP ROLE regress_recsys_reader;
 -- NULL arguments
 SELECT recsys_train(NULL, 'err_ratings');
 SELECT recsys_train('mf', NULL);

@@ -89,6 +89,16 @@ SELECT recsys_train('mf', 'train_mf_view', 'tm_view',
 SELECT source, options->>'user_column' AS user_column, n_ratings
   FROM recsys_models WHERE name = 'tm_view';
 
+-- names that need quoting: schema, table and columns
+CREATE SCHEMA "Train Schema";
+CREATE TABLE "Train Schema"."Ratings ""2""" AS
+SELECT user_id AS "User", item_id AS "item id", rating AS "Stars" FROM train_mf_ratings;
+SELECT recsys_train('mf', '"Train Schema"."Ratings ""2"""', NULL,
+                    '{"seed": 1, "epochs": 2, "user_column": "User",
+                      "item_column": "item id", "rating_column": "Stars"}');
+SELECT name, source, n_ratings FROM recsys_models WHERE source LIKE '"Train%';
+DROP SCHEMA "Train Schema" CASCADE;
+
 -- one NOTICE per epoch with verbose on, on a tiny deterministic case
 CREATE TABLE train_mf_tiny (user_id bigint, item_id bigint, rating real);
 INSERT INTO train_mf_tiny VALUES (1, 1, 5), (1, 2, 3), (2, 1, 4), (2, 2, 1);

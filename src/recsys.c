@@ -22,8 +22,9 @@
 
 PG_MODULE_MAGIC;
 
-/* OpenBLAS's own thread setting; declared here to avoid cblas.h variants */
+/* OpenBLAS's own thread settings; declared here to avoid cblas.h variants */
 extern void openblas_set_num_threads(int);
+extern int	openblas_get_num_procs(void);
 
 int			recsys_threads = 0;
 int			recsys_max_train_memory = 1024 * 1024;	/* kB: 1 GB */
@@ -35,9 +36,7 @@ void		_PG_init(void);
 static void
 assign_threads(int newval, void *extra)
 {
-	/* 0 lets OpenBLAS pick its own default of one thread per core */
-	if (newval > 0)
-		openblas_set_num_threads(newval);
+	openblas_set_num_threads(newval > 0 ? newval : openblas_get_num_procs());
 }
 
 /* Define the recsys.* settings */
