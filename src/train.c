@@ -67,7 +67,8 @@ typedef struct FitState
 								 * from workers so the leader parses the same */
 
 	/* Rows */
-	MemoryContext data_cxt;		/* holds ratings; child of the agg context */
+	MemoryContext data_cxt;		/* holds ratings; child of the agg context
+								 * (NULL after deserialization) */
 	rs_allocator alloc;			/* allocates in data_cxt */
 	rs_ratings *ratings;
 
@@ -429,7 +430,7 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 	state->options_text = options_text;
 	ParseOptions(kind, options_from_text(options_text), &state->opts);
 	state->n_skipped = n_skipped;
-	state->data_cxt = CurrentMemoryContext;
+	state->data_cxt = NULL;		/* the rows go with the current context */
 	RecsysAllocatorInit(&state->alloc, CurrentMemoryContext);
 	if (rs_ratings_deserialize((const uint8_t *) buf + pos, ratings_len,
 							   &state->alloc, &state->ratings, &err) != RS_OK)
@@ -519,7 +520,8 @@ train_state(FitState *state, MemoryContext model_cxt)
 	set_ps_display(old_activity);
 
 	/* the rows are no longer needed; spare the memory for other groups */
-	MemoryContextDelete(state->data_cxt);
+	if (state->data_cxt)
+		MemoryContextDelete(state->data_cxt);
 	state->data_cxt = NULL;
 	state->ratings = NULL;
 
