@@ -235,7 +235,11 @@ typedef struct rs_kind
 	/* optional cross-field check of params; NULL when none */
 	rs_status	(*check_params) (const rs_params *p, rs_error *err);
 
-	/* bytes of weights, gradients and optimizer state a training needs */
+	/*
+	 * bytes of weights, gradients and optimizer state a training needs, with
+	 * any private copy of the rows and the early-stopping snapshot of the
+	 * weights (only the kind knows how many weights it has)
+	 */
 	size_t		(*train_memory) (const rs_params *p, int32_t n_users,
 								 int32_t n_items, size_t n_ratings);
 
@@ -275,6 +279,7 @@ typedef struct rs_kind
 
 /* NULL-terminated table of every kind */
 extern const rs_kind *const rs_kinds[];
+extern const rs_kind rs_kind_mf;	/* mf.c */
 extern const rs_kind *rs_kind_find(const char *name);
 
 /* register a tensor of the trainable buffer; data points into params_buf */

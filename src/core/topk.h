@@ -23,7 +23,8 @@
 /*
  * Write the indexes of the (at most) k best of scores[0..n) to out_index and
  * their scores to out_score, best first; return how many were written.
- * work must hold k entries of each (out arrays can serve as work).
+ * Both out arrays must hold k entries; they are also the heap's storage,
+ * so no other work space is needed.
  */
 extern int	rs_topk(const float *scores, int32_t n, int32_t k,
 					int32_t *out_index, float *out_score);

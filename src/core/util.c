@@ -1,0 +1,117 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.c
+ *		Small shared pieces of the numeric core: the malloc allocator,
+ *		error reporting, and dtype/tensor sizes.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/core/util.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* zeroed allocation through calloc */
+static void *
+malloc_alloc(void *state, size_t size)
+{
+	return calloc(1, size == 0 ? 1 : size);
+}
+
+/* resize through realloc */
+static void *
+malloc_realloc(void *state, void *ptr, size_t size)
+{
+	return realloc(ptr, size == 0 ? 1 : size);
+}
+
+/* release through free */
+static void
+malloc_free(void *state, void *ptr)
+{
+	free(ptr);
+}
+
+const rs_allocator rs_malloc_allocator = {
+	malloc_alloc, malloc_realloc, malloc_free, NULL
+};
+
+/* fill err (when not NULL) with code, field and a formatted message */
+rs_status
+rs_error_set(rs_error *err, rs_status code, const char *field,
+			 const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err == NULL)
+		return code;
+	err->code = code;
+	if (field)
+		snprintf(err->field, sizeof(err->field), "%s", field);
+	else
+		err->field[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* bytes of one element of dtype, 0 for an invalid dtype */
+size_t
+rs_dtype_size(rs_dtype dtype)
+{
+	switch (dtype)
+	{
+		case RS_F32:
+		case RS_I32:
+			return 4;
+		case RS_F64:
+		case RS_I64:
+			return 8;
+	}
+	return 0;
+}
+
+/* the name of dtype as saved in catalog rows */
+const char *
+rs_dtype_name(rs_dtype dtype)
+{
+	switch (dtype)
+	{
+		case RS_F32:
+			return "float32";
+		case RS_F64:
+			return "float64";
+		case RS_I32:
+			return "int32";
+		case RS_I64:
+			return "int64";
+	}
+	return "invalid";
+}
+
+/* number of elements of t (SIZE_MAX if the shape is negative or overflows) */
+size_t
+rs_tensor_count(const rs_tensor *t)
+{
+	int64_t		rows = t->shape[0];
+	int64_t		cols = t->ndim >= 2 ? t->shape[1] : 1;
+
+	if (rows < 0 || cols < 0)
+		return (size_t) -1;
+	return rs_mul_size((size_t) rows, (size_t) cols);
+}
+
+/* bytes of t's data (SIZE_MAX on overflow) */
+size_t
+rs_tensor_bytes(const rs_tensor *t)
+{
+	return rs_mul_size(rs_tensor_count(t), rs_dtype_size(t->dtype));
+}
