@@ -1,0 +1,724 @@
+/*-------------------------------------------------------------------------
+ *
+ * mf.c
+ *		The mf kind: biased matrix factorization.
+ *
+ *	   rhat(u, i) = mu + b_u + b_i + p_u . q_i
+ *
+ * (Koren, Bell and Volinsky, "Matrix factorization techniques for
+ * recommender systems", IEEE Computer 2009, eq. 4), trained on squared error
+ * with L2 regularisation applied per rating.  With "biases": false it is the
+ * plain dot product p_u . q_i of the "PyTorch for Recommenders 101" article,
+ * without mean or biases.
+ *
+ * Two optimizers:
+ * - batch_size 1 with sgd: S. Funk's per-rating stochastic gradient descent
+ *	 ("Netflix update: try this at home", 2006), the update LibMF and Surprise
+ *	 use, written as one tight loop over the shuffled ratings;
+ * - any other setting: minibatches whose gradient is the mean over the batch
+ *	 (mf_batch_loss_grad), applied by SGD or by Adam (Kingma and Ba, "Adam: a
+ *	 method for stochastic optimization", ICLR 2015) in its lazy form: only
+ *	 the rows a batch touches are updated, as torch.optim.SparseAdam does, so
+ *	 a step costs O(batch * k) whatever the size of the model.
+ *
+ * Cold start: an unknown user gets mu + b_i, an unknown item mu + b_u, both
+ * unknown mu.  Without biases the fallback for anything unknown is mu, the
+ * mean of the training ratings (the model itself has no mean then).
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/core/mf.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "mf.h"
+#include "model.h"
+
+/*
+ * The per-rating loops over k are the whole cost of training.  PGXS builds
+ * with -O2, where GCC 12 only vectorizes loops without a remainder; -O3's
+ * cost model vectorizes them and halves the epoch time (measured on
+ * ML-100K, see test/bench/TUNING.md).  clang, used for the bitcode, ignores
+ * the pragma, so it is only given to GCC.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("O3")
+#endif
+
+/* ---------- options ---------- */
+
+static const char *const mf_optimizers[] = {"sgd", "adam", NULL};
+
+enum
+{
+	MF_SGD = 0,
+	MF_ADAM = 1
+};
+
+/* indexes into mf_options[]; keep in the same order */
+enum
+{
+	OPT_FACTORS,
+	OPT_EPOCHS,
+	OPT_LEARNING_RATE,
+	OPT_OPTIMIZER,
+	OPT_BATCH_SIZE,
+	OPT_L2,
+	OPT_BIAS_L2,
+	OPT_LR_DECAY,
+	OPT_VALIDATION_FRACTION,
+	OPT_PATIENCE,
+	OPT_SEED,
+	OPT_BIASES,
+	OPT_INIT_STD,
+	MF_N_OPTIONS
+};
+
+/* the defaults are tuned on a validation part of MovieLens-100K u1.base */
+static const rs_option_def mf_options[MF_N_OPTIONS] = {
+	{"factors", RS_OPT_INT, 100, 1, 4096, NULL,
+	"number of latent factors k"},
+	{"epochs", RS_OPT_INT, 200, 1, 10000, NULL,
+	"maximum number of passes over the training rows"},
+	{"learning_rate", RS_OPT_REAL, 0.015, 1e-9, 10, NULL,
+	"step size of the optimizer"},
+	{"optimizer", RS_OPT_ENUM, MF_SGD, 0, 1, mf_optimizers,
+	"\"sgd\" or \"adam\""},
+	{"batch_size", RS_OPT_INT, 1, 1, 1048576, NULL,
+	"ratings per step; 1 is per-rating SGD"},
+	{"l2", RS_OPT_REAL, 0.07, 0, 100, NULL,
+	"L2 regularisation of the factors, per rating"},
+	{"bias_l2", RS_OPT_REAL, 0.01, 0, 100, NULL,
+	"L2 regularisation of the biases, per rating"},
+	{"lr_decay", RS_OPT_REAL, 0.97, 0.01, 1, NULL,
+	"learning rate multiplier applied after each epoch"},
+	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
+	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
+	{"patience", RS_OPT_INT, 10, 1, 1000, NULL,
+	"epochs without a better validation RMSE before stopping"},
+	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
+	"seed of the shuffles and the initial weights"},
+	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
+	"learn a global mean and user and item biases"},
+	{"init_std", RS_OPT_REAL, 0.01, 0, 10, NULL,
+	"standard deviation of the initial factors"},
+};
+
+/* ---------- model state ---------- */
+
+/* pointers into params_buf and, while training, the optimizer state */
+typedef struct mf_impl
+{
+	int			k;
+	bool		biases;
+	float	   *p;				/* (n_users, k) user factors */
+	float	   *q;				/* (n_items, k) item factors */
+	float	   *bu;				/* (n_users) user bias, or NULL */
+	float	   *bi;				/* (n_items) item bias, or NULL */
+
+	/* training only (train_begin .. train_end); one allocation at ws */
+	void	   *ws;
+	float	   *grad;			/* (n_params) gradient of the batch */
+	float	   *m1;				/* (n_params) Adam first moment */
+	float	   *m2;				/* (n_params) Adam second moment */
+	int32_t    *ustamp;			/* (n_users) last batch that touched u */
+	int32_t    *istamp;			/* (n_items) last batch that touched i */
+	int32_t    *urows;			/* (batch_size) users of this batch */
+	int32_t    *irows;			/* (batch_size) items of this batch */
+	int32_t		n_urows;
+	int32_t		n_irows;
+	int32_t		batch_no;		/* stamp of the current batch, from 1 */
+	int64_t		adam_t;			/* Adam step count */
+} mf_impl;
+
+/* bytes of the trainable weights of a model of these sizes */
+static size_t
+mf_param_count(int k, bool biases, int32_t n_users, int32_t n_items)
+{
+	size_t		nu = (size_t) n_users;
+	size_t		ni = (size_t) n_items;
+	size_t		n;
+
+	n = rs_mul_size(rs_add_size(nu, ni), (size_t) k);
+	if (biases)
+		n = rs_add_size(n, rs_add_size(nu, ni));
+	return n;
+}
+
+/* true when training goes through the minibatch path */
+static bool
+mf_uses_batches(const rs_params *p)
+{
+	return (int) p->value[OPT_OPTIMIZER] != MF_SGD ||
+		(int) p->value[OPT_BATCH_SIZE] > 1;
+}
+
+/* bytes of a training: weights, snapshot, gradient, moments, stamps */
+static size_t
+mf_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
+				size_t n_ratings)
+{
+	size_t		n_params = mf_param_count((int) p->value[OPT_FACTORS],
+										  p->value[OPT_BIASES] != 0,
+										  n_users, n_items);
+	size_t		copies = 1;		/* the weights */
+	size_t		total;
+
+	if (p->value[OPT_VALIDATION_FRACTION] > 0)
+		copies++;				/* early-stopping snapshot */
+	if (mf_uses_batches(p))
+	{
+		copies++;				/* gradient */
+		if ((int) p->value[OPT_OPTIMIZER] == MF_ADAM)
+			copies += 2;		/* moments */
+	}
+	total = rs_mul_size(rs_mul_size(n_params, copies), sizeof(float));
+	total = rs_add_size(total, sizeof(mf_impl));
+	if (mf_uses_batches(p))
+	{
+		size_t		b = (size_t) p->value[OPT_BATCH_SIZE];
+
+		total = rs_add_size(total, rs_mul_size(rs_add_size((size_t) n_users,
+														   (size_t) n_items),
+											   sizeof(int32_t)));
+		total = rs_add_size(total, rs_mul_size(b, 2 * sizeof(int32_t)));
+	}
+	return total;
+}
+
+/* register the weights of m as tensors carved from one buffer */
+static rs_status
+mf_init(rs_model *m, rs_error *err)
+{
+	const rs_params *p = &m->params;
+	int			k = (int) p->value[OPT_FACTORS];
+	bool		biases = p->value[OPT_BIASES] != 0;
+	size_t		nu = (size_t) m->n_users;
+	size_t		ni = (size_t) m->n_items;
+	size_t		n_params = mf_param_count(k, biases, m->n_users, m->n_items);
+	size_t		bytes = rs_mul_size(n_params, sizeof(float));
+	mf_impl    *impl;
+	rs_status	rc;
+
+	if (bytes == SIZE_MAX)
+		return rs_error_set(err, RS_ERR_LIMIT, "factors",
+							"the model would be too large");
+	impl = rs_alloc(&m->alloc, sizeof(mf_impl));
+	if (impl == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+	memset(impl, 0, sizeof(*impl));
+	m->impl = impl;
+	m->params_buf = rs_alloc(&m->alloc, bytes);
+	if (m->params_buf == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory allocating %zu bytes of weights", bytes);
+	memset(m->params_buf, 0, bytes);
+	m->n_params = n_params;
+
+	impl->k = k;
+	impl->biases = biases;
+	impl->p = m->params_buf;
+	impl->q = impl->p + nu * (size_t) k;
+	if (biases)
+	{
+		impl->bu = impl->q + ni * (size_t) k;
+		impl->bi = impl->bu + nu;
+	}
+
+	rc = rs_model_add_param_tensor(m, "user_factors", impl->p, 2,
+								   m->n_users, k, err);
+	if (rc == RS_OK)
+		rc = rs_model_add_param_tensor(m, "item_factors", impl->q, 2,
+									   m->n_items, k, err);
+	if (rc == RS_OK && biases)
+		rc = rs_model_add_param_tensor(m, "user_bias", impl->bu, 1,
+									   m->n_users, 1, err);
+	if (rc == RS_OK && biases)
+		rc = rs_model_add_param_tensor(m, "item_bias", impl->bi, 1,
+									   m->n_items, 1, err);
+	return rc;
+}
+
+/* factors from N(0, init_std^2), biases zero */
+static void
+mf_init_weights(rs_model *m, rs_rng *rng)
+{
+	mf_impl    *impl = m->impl;
+	double		std = m->params.value[OPT_INIT_STD];
+	size_t		nf = ((size_t) m->n_users + (size_t) m->n_items) * (size_t) impl->k;
+	size_t		j;
+
+	for (j = 0; j < nf; j++)
+		m->params_buf[j] = (float) (std * rs_rng_normal(rng));
+	for (j = nf; j < m->n_params; j++)
+		m->params_buf[j] = 0.0f;
+}
+
+/* ---------- kernels ---------- */
+
+/*
+ * Dot product of two k-vectors.  Eight partial sums let the compiler keep
+ * them in one vector register without reassociating a single float sum.
+ */
+static inline float
+mf_dot(const float *restrict a, const float *restrict b, int k)
+{
+	float		s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	float		t;
+	int			f = 0;
+	int			j;
+
+	for (; f + 8 <= k; f += 8)
+	{
+		for (j = 0; j < 8; j++)
+			s[j] += a[f + j] * b[f + j];
+	}
+	t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+	for (; f < k; f++)
+		t += a[f] * b[f];
+	return t;
+}
+
+/* raw prediction from weights, no clipping */
+static inline double
+mf_raw(const rs_model *m, const mf_impl *impl, int32_t u, int32_t i)
+{
+	double		x = mf_dot(impl->p + (size_t) u * impl->k,
+						   impl->q + (size_t) i * impl->k, impl->k);
+
+	if (impl->biases)
+		x += m->global_mean + impl->bu[u] + impl->bi[i];
+	return x;
+}
+
+/*
+ * One epoch of per-rating SGD (Funk 2006): for each rating, with
+ * e = r - rhat,
+ *	 b_u += lr (e - bias_l2 b_u),		b_i += lr (e - bias_l2 b_i)
+ *	 p_u += lr (e q_i - l2 p_u),		q_i += lr (e p_u - l2 q_i)
+ * using the old p_u in the update of q_i.  Returns the mean of e^2 before
+ * each update.
+ */
+static double
+mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
+			 const rs_train_hooks *hooks)
+{
+	mf_impl    *impl = m->impl;
+	const int	k = impl->k;
+	const float l2 = (float) m->params.value[OPT_L2];
+	const float bl2 = (float) m->params.value[OPT_BIAS_L2];
+	const float mu = impl->biases ? (float) m->global_mean : 0.0f;
+	float	   *restrict P = impl->p;
+	float	   *restrict Q = impl->q;
+	float	   *bu = impl->bu;
+	float	   *bi = impl->bi;
+	double		loss = 0.0;
+	size_t		r;
+	size_t		next_progress = RS_PROGRESS_STEP;
+
+	for (r = 0; r < d->n; r++)
+	{
+		int32_t		u = d->user[r];
+		int32_t		i = d->item[r];
+		float	   *restrict pu = P + (size_t) u * k;
+		float	   *restrict qi = Q + (size_t) i * k;
+		float		e;
+		int			f;
+
+		e = d->rating[r] - mf_dot(pu, qi, k);
+		if (bu)
+		{
+			float		b1 = bu[u];
+			float		b2 = bi[i];
+
+			e -= mu + b1 + b2;
+			bu[u] = b1 + lr * (e - bl2 * b1);
+			bi[i] = b2 + lr * (e - bl2 * b2);
+		}
+		loss += (double) e * e;
+		for (f = 0; f < k; f++)
+		{
+			float		pf = pu[f];
+			float		qf = qi[f];
+
+			pu[f] = pf + lr * (e * qf - l2 * pf);
+			qi[f] = qf + lr * (e * pf - l2 * qf);
+		}
+
+		if (r + 1 == next_progress)
+		{
+			next_progress += RS_PROGRESS_STEP;
+			if (hooks && hooks->progress)
+				hooks->progress(hooks->arg, epoch, r + 1, d->n);
+		}
+	}
+	return loss / (double) d->n;
+}
+
+/*
+ * Loss and gradient of rows [begin, end) (see mf.h).  When impl has
+ * training state, each row of grad is zeroed the first time the batch
+ * touches it and the touched users and items are listed, so the caller
+ * updates only those; otherwise grad is accumulated as the caller gave it.
+ * The sum of squared errors is added to *sq_err when it is not NULL.
+ */
+static double
+mf_batch_grad(const rs_model *m, mf_impl *impl, const rs_dataset *d,
+			  size_t begin, size_t end, float *grad, bool track,
+			  double *sq_err)
+{
+	const int	k = impl->k;
+	const double l2 = m->params.value[OPT_L2];
+	const double bl2 = m->params.value[OPT_BIAS_L2];
+	const float scale = 1.0f / (float) (end - begin);
+	float	   *gp = grad;
+	float	   *gq = grad + (size_t) m->n_users * k;
+	float	   *gbu = impl->biases ? gq + (size_t) m->n_items * k : NULL;
+	float	   *gbi = impl->biases ? gbu + m->n_users : NULL;
+	double		loss = 0.0;
+	double		sq = 0.0;
+	size_t		r;
+
+	for (r = begin; r < end; r++)
+	{
+		int32_t		u = d->user[r];
+		int32_t		i = d->item[r];
+		const float *pu = impl->p + (size_t) u * k;
+		const float *qi = impl->q + (size_t) i * k;
+		float	   *gpu = gp + (size_t) u * k;
+		float	   *gqi = gq + (size_t) i * k;
+		double		e;
+		float		es;
+		int			f;
+
+		if (track)
+		{
+			if (impl->ustamp[u] != impl->batch_no)
+			{
+				impl->ustamp[u] = impl->batch_no;
+				impl->urows[impl->n_urows++] = u;
+				memset(gpu, 0, (size_t) k * sizeof(float));
+				if (gbu)
+					gbu[u] = 0.0f;
+			}
+			if (impl->istamp[i] != impl->batch_no)
+			{
+				impl->istamp[i] = impl->batch_no;
+				impl->irows[impl->n_irows++] = i;
+				memset(gqi, 0, (size_t) k * sizeof(float));
+				if (gbi)
+					gbi[i] = 0.0f;
+			}
+		}
+
+		e = (double) d->rating[r] - mf_raw(m, impl, u, i);
+		loss += 0.5 * e * e;
+		sq += e * e;
+		{
+			double		np = 0.0;
+			double		nq = 0.0;
+
+			for (f = 0; f < k; f++)
+			{
+				np += (double) pu[f] * pu[f];
+				nq += (double) qi[f] * qi[f];
+			}
+			loss += 0.5 * l2 * (np + nq);
+		}
+		es = (float) e;
+		for (f = 0; f < k; f++)
+		{
+			gpu[f] += scale * ((float) l2 * pu[f] - es * qi[f]);
+			gqi[f] += scale * ((float) l2 * qi[f] - es * pu[f]);
+		}
+		if (gbu)
+		{
+			loss += 0.5 * bl2 * ((double) impl->bu[u] * impl->bu[u] +
+								 (double) impl->bi[i] * impl->bi[i]);
+			gbu[u] += scale * ((float) bl2 * impl->bu[u] - es);
+			gbi[i] += scale * ((float) bl2 * impl->bi[i] - es);
+		}
+	}
+	if (sq_err)
+		*sq_err += sq;
+	return loss / (double) (end - begin);
+}
+
+/* public wrapper for the gradient check: plain accumulation into grad */
+double
+mf_batch_loss_grad(const rs_model *m, const rs_dataset *d, size_t begin,
+				   size_t end, float *grad)
+{
+	if (end <= begin)
+		return 0.0;
+	return mf_batch_grad(m, m->impl, d, begin, end, grad, false, NULL);
+}
+
+/* SGD step on one row of n weights at offset off of params_buf */
+static inline void
+mf_step_sgd(float *restrict w, const float *restrict g, size_t n, float lr)
+{
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+		w[j] -= lr * g[j];
+}
+
+/* lazy Adam step on n weights; c1, c2 are the bias corrections */
+static inline void
+mf_step_adam(float *restrict w, const float *restrict g, float *restrict m1,
+			 float *restrict m2, size_t n, float lr, float c1, float c2)
+{
+	const float b1 = 0.9f;
+	const float b2 = 0.999f;
+	const float eps = 1e-8f;
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+	{
+		m1[j] = b1 * m1[j] + (1.0f - b1) * g[j];
+		m2[j] = b2 * m2[j] + (1.0f - b2) * g[j] * g[j];
+		w[j] -= lr * (m1[j] / c1) / (sqrtf(m2[j] / c2) + eps);
+	}
+}
+
+/* apply the gradient of the current batch to the rows it touched */
+static void
+mf_apply(rs_model *m, mf_impl *impl, float lr)
+{
+	const size_t k = (size_t) impl->k;
+	const size_t qoff = (size_t) m->n_users * k;
+	const size_t buoff = qoff + (size_t) m->n_items * k;
+	const size_t bioff = buoff + (size_t) m->n_users;
+	bool		adam = (int) m->params.value[OPT_OPTIMIZER] == MF_ADAM;
+	float		c1 = 1.0f;
+	float		c2 = 1.0f;
+	float	   *w = m->params_buf;
+	int32_t		j;
+
+	if (adam)
+	{
+		impl->adam_t++;
+		c1 = (float) (1.0 - pow(0.9, (double) impl->adam_t));
+		c2 = (float) (1.0 - pow(0.999, (double) impl->adam_t));
+	}
+
+#define MF_STEP(off, n) \
+	do { \
+		if (adam) \
+			mf_step_adam(w + (off), impl->grad + (off), impl->m1 + (off), \
+						 impl->m2 + (off), (n), lr, c1, c2); \
+		else \
+			mf_step_sgd(w + (off), impl->grad + (off), (n), lr); \
+	} while (0)
+
+	for (j = 0; j < impl->n_urows; j++)
+	{
+		size_t		u = (size_t) impl->urows[j];
+
+		MF_STEP(u * k, k);
+		if (impl->biases)
+			MF_STEP(buoff + u, 1);
+	}
+	for (j = 0; j < impl->n_irows; j++)
+	{
+		size_t		i = (size_t) impl->irows[j];
+
+		MF_STEP(qoff + i * k, k);
+		if (impl->biases)
+			MF_STEP(bioff + i, 1);
+	}
+#undef MF_STEP
+}
+
+/* one epoch of minibatches; returns the mean squared error before updates */
+static double
+mf_epoch_batches(rs_model *m, rs_dataset *d, int epoch, float lr,
+				 const rs_train_hooks *hooks)
+{
+	mf_impl    *impl = m->impl;
+	size_t		bs = (size_t) m->params.value[OPT_BATCH_SIZE];
+	size_t		begin;
+	size_t		next_progress = RS_PROGRESS_STEP;
+	double		sq = 0.0;
+
+	for (begin = 0; begin < d->n; begin += bs)
+	{
+		size_t		end = begin + bs < d->n ? begin + bs : d->n;
+
+		impl->batch_no++;
+		if (impl->batch_no == INT32_MAX)
+		{
+			/* stamps wrap: forget them all */
+			memset(impl->ustamp, 0, (size_t) m->n_users * sizeof(int32_t));
+			memset(impl->istamp, 0, (size_t) m->n_items * sizeof(int32_t));
+			impl->batch_no = 1;
+		}
+		impl->n_urows = 0;
+		impl->n_irows = 0;
+		/* the squared errors are those before the batch's step */
+		mf_batch_grad(m, impl, d, begin, end, impl->grad, true, &sq);
+		mf_apply(m, impl, lr);
+
+		if (end >= next_progress)
+		{
+			while (next_progress <= end)
+				next_progress += RS_PROGRESS_STEP;
+			if (hooks && hooks->progress)
+				hooks->progress(hooks->arg, epoch, end, d->n);
+		}
+	}
+	return sq / (double) d->n;
+}
+
+/* allocate the optimizer state the options need */
+static rs_status
+mf_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
+{
+	mf_impl    *impl = m->impl;
+	const rs_params *p = &m->params;
+	size_t		np = m->n_params;
+	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
+	size_t		bytes;
+	char	   *ws;
+
+	impl->adam_t = 0;
+	impl->batch_no = 0;
+	if (!mf_uses_batches(p))
+		return RS_OK;
+	if (bs > train->n)
+		bs = train->n;
+
+	/* one block: gradient, moments (Adam), stamps, touched lists */
+	bytes = rs_mul_size(np, sizeof(float));
+	if ((int) p->value[OPT_OPTIMIZER] == MF_ADAM)
+		bytes = rs_add_size(bytes, rs_mul_size(np, 2 * sizeof(float)));
+	bytes = rs_add_size(bytes, rs_mul_size((size_t) m->n_users + (size_t) m->n_items,
+										   sizeof(int32_t)));
+	bytes = rs_add_size(bytes, rs_mul_size(bs, 2 * sizeof(int32_t)));
+	if (bytes == SIZE_MAX)
+		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
+							"the optimizer state would be too large");
+	ws = rs_alloc(&m->alloc, bytes);
+	if (ws == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory allocating %zu bytes of optimizer state",
+							bytes);
+	memset(ws, 0, bytes);
+	impl->ws = ws;
+	impl->grad = (float *) ws;
+	ws += np * sizeof(float);
+	if ((int) p->value[OPT_OPTIMIZER] == MF_ADAM)
+	{
+		impl->m1 = (float *) ws;
+		ws += np * sizeof(float);
+		impl->m2 = (float *) ws;
+		ws += np * sizeof(float);
+	}
+	impl->ustamp = (int32_t *) ws;
+	ws += (size_t) m->n_users * sizeof(int32_t);
+	impl->istamp = (int32_t *) ws;
+	ws += (size_t) m->n_items * sizeof(int32_t);
+	impl->urows = (int32_t *) ws;
+	ws += bs * sizeof(int32_t);
+	impl->irows = (int32_t *) ws;
+	return RS_OK;
+}
+
+/* reshuffle the rows, then one pass with the epoch's learning rate */
+static double
+mf_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
+			   const rs_train_hooks *hooks)
+{
+	const rs_params *p = &m->params;
+	float		lr = (float) (p->value[OPT_LEARNING_RATE] *
+							  pow(p->value[OPT_LR_DECAY], (double) (epoch - 1)));
+
+	/* the first epoch uses the order rs_model_train shuffled into */
+	if (epoch > 1)
+		rs_dataset_shuffle(train, rng);
+	if (mf_uses_batches(p))
+		return mf_epoch_batches(m, train, epoch, lr, hooks);
+	return mf_epoch_sgd(m, train, epoch, lr, hooks);
+}
+
+/* free the optimizer state */
+static void
+mf_train_end(rs_model *m)
+{
+	mf_impl    *impl = m->impl;
+
+	if (impl == NULL)
+		return;
+	rs_free(&m->alloc, impl->ws);
+	impl->ws = NULL;
+	impl->grad = impl->m1 = impl->m2 = NULL;
+	impl->ustamp = impl->istamp = impl->urows = impl->irows = NULL;
+}
+
+/* ---------- serving ---------- */
+
+/* raw prediction with the cold-start fallbacks of the header comment */
+static double
+mf_predict(const rs_model *m, int32_t u, int32_t i)
+{
+	const mf_impl *impl = m->impl;
+
+	if (u >= 0 && i >= 0)
+		return mf_raw(m, impl, u, i);
+	if (!impl->biases)
+		return m->global_mean;
+	if (u >= 0)
+		return m->global_mean + impl->bu[u];
+	if (i >= 0)
+		return m->global_mean + impl->bi[i];
+	return m->global_mean;
+}
+
+/* scores of every item: one sgemv Q p_u, plus the biases */
+static void
+mf_score_items(const rs_model *m, int32_t u, float *out)
+{
+	const mf_impl *impl = m->impl;
+	size_t		ni = (size_t) m->n_items;
+	size_t		i;
+
+	if (u >= 0)
+	{
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, impl->k, 1.0f,
+					impl->q, impl->k, impl->p + (size_t) u * impl->k, 1,
+					0.0f, out, 1);
+		if (impl->biases)
+		{
+			float		base = (float) (m->global_mean + impl->bu[u]);
+
+			for (i = 0; i < ni; i++)
+				out[i] += base + impl->bi[i];
+		}
+		return;
+	}
+	for (i = 0; i < ni; i++)
+		out[i] = impl->biases ? (float) (m->global_mean + impl->bi[i])
+			: (float) m->global_mean;
+}
+
+const rs_kind rs_kind_mf = {
+	"mf",
+	"biased matrix factorization trained by SGD or Adam",
+	mf_options,
+	MF_N_OPTIONS,
+	NULL,
+	mf_train_memory,
+	mf_init,
+	mf_init_weights,
+	mf_train_begin,
+	mf_train_epoch,
+	mf_train_end,
+	mf_predict,
+	mf_score_items
+};
