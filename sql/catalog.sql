@@ -37,6 +37,25 @@ SELECT count(*) AS orphan_tensors FROM recsys_tensors
 SELECT recsys_predict('cat_m', 1, 2) <> (SELECT p FROM cat_old) AS new_prediction;
 SELECT abs(recsys_predict('cat_m', 1, 2) - recsys_predict('cat_m', 1, 2)) = 0 AS stable;
 
+-- PL/pgSQL keeps a simple expression's call site for the whole transaction:
+-- a retraining between two evaluations of the same expression is still seen
+CREATE FUNCTION cat_retrain_seen() RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	p float8[];
+BEGIN
+	FOR j IN 1..2 LOOP
+		p[j] := recsys_predict('cat_m', 1, 2);
+		IF j = 1 THEN
+			PERFORM recsys_train('mf', 'cat_train', 'cat_m',
+				'{"seed": 1, "factors": 2, "epochs": 3}');
+		END IF;
+	END LOOP;
+	RETURN p[1] <> p[2] AND p[2] = recsys_predict('cat_m', 1, 2);
+END
+$$;
+SELECT cat_retrain_seen();
+DROP FUNCTION cat_retrain_seen();
+
 -- damaged rows are reported, never used
 \set VERBOSITY terse
 CREATE TEMP TABLE cat_good AS SELECT recsys_predict('cat_m', 3, 4) AS p;

@@ -526,11 +526,7 @@ options_of_kind(ReturnSetInfo *rsinfo, const rs_kind *kind)
 		values[4] = Float8GetDatum(def->min);
 		values[5] = Float8GetDatum(def->max);
 		nulls[4] = nulls[5] = !numeric;
-		if (def->type == RS_OPT_ENUM)
-			values[6] = CStringGetTextDatum(psprintf("%s (%s)", def->help ? def->help : "",
-													 choice_names(def)));
-		else
-			values[6] = CStringGetTextDatum(def->help ? def->help : "");
+		values[6] = CStringGetTextDatum(def->help ? def->help : "");
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
