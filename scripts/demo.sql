@@ -21,7 +21,7 @@ CREATE TABLE ratings_train AS
 	SELECT * FROM ratings WHERE abs(hashint8(user_id * 1000003 + item_id)) % 5 <> 0;
 CREATE TABLE ratings_test AS
 	SELECT * FROM ratings WHERE abs(hashint8(user_id * 1000003 + item_id)) % 5 = 0;
-CREATE TABLE movies (item_id bigint, title text);
+CREATE TABLE movies AS SELECT g::bigint AS item_id, 'synthetic item ' || g AS title FROM generate_series(1, 1682) g;
 SELECT count(*) AS n_train FROM ratings_train \gset
 SELECT count(*) AS n_test FROM ratings_test \gset
 \echo 'data: synthetic ratings (943 users, 1682 items), ':n_train' for training, ':n_test' held out'
@@ -67,5 +67,6 @@ SELECT r.item_id, r.rating, coalesce(mv.title, '') AS title
  LIMIT 5;
 \echo 'top-10 recommendations for user ':uid' by mf (rated items left out):'
 SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title, '') AS title
-  FROM recsys_recommend('demo_mf', :uid, 10) rec
-  LEFT JOIN movies mv ON mv.item_id = rec.item_id;
+  FROM recsys_recommend('demo_mf', :uid, 10) WITH ORDINALITY AS rec (item_id, score, rank)
+  LEFT JOIN movies mv ON mv.item_id = rec.item_id
+ ORDER BY rec.rank;
