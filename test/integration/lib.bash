@@ -17,6 +17,6 @@ movielens_present() {
 # create a fresh database $1 with the extension; prints nothing on success
 fresh_db() {
 	psql -X -q -d postgres -v ON_ERROR_STOP=1 \
-		-c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null &&
+		-c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null &&
 		psql -X -q -d "$1" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION recsys" >/dev/null
 }
