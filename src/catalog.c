@@ -763,7 +763,7 @@ CheckModel(const char *name)
 	return entry;
 }
 
-/* fill stamp fields of site with the active snapshot's */
+/* true if site was checked under a snapshot like the active one (same stamp) */
 static inline bool
 StampMatches(const ModelCallSite *site)
 {

@@ -535,7 +535,25 @@ rs_chunk_read(rs_model *m, const uint8_t *buf, size_t len, size_t *filled,
 				shape1;
 	uint32_t	crc;
 
-	tname[0] = '\0';
+	/*
+	 * Take the tensor name first, so that every error names the tensor even
+	 * when a field before the name is damaged; "chunk" when it is unreadable.
+	 */
+	strcpy(tname, "chunk");
+	if (len >= RS_CHUNK_FIELDS)
+	{
+		size_t		nlen = strnlen((const char *) buf + 16, RS_TENSOR_NAME_LEN);
+		size_t		i;
+		bool		ok = nlen > 0 && nlen < RS_TENSOR_NAME_LEN;
+
+		for (i = nlen; ok && i < 32; i++)
+			if (buf[16 + i] != 0)
+				ok = false;
+		if (ok)
+			memcpy(tname, buf + 16, nlen + 1);
+		else
+			return CHUNK_CORRUPT("tensor chunk has an invalid tensor name");
+	}
 	if (len < RS_CHUNK_FIELDS)
 		return CHUNK_CORRUPT("tensor chunk truncated: %zu bytes", len);
 	if (memcmp(buf, RS_CHUNK_MAGIC, 4) != 0)
@@ -543,18 +561,6 @@ rs_chunk_read(rs_model *m, const uint8_t *buf, size_t len, size_t *filled,
 	if (get_u32(buf + 4) != RS_BLOB_VERSION)
 		return CHUNK_CORRUPT("tensor chunk has format version %u, this build reads version %d",
 							 get_u32(buf + 4), RS_BLOB_VERSION);
-	/* the name: NUL-terminated within its field, zero padded */
-	{
-		size_t		nlen = strnlen((const char *) buf + 16, RS_TENSOR_NAME_LEN);
-		size_t		i;
-
-		if (nlen == 0 || nlen >= RS_TENSOR_NAME_LEN)
-			return CHUNK_CORRUPT("tensor chunk has an invalid tensor name");
-		for (i = nlen; i < 32; i++)
-			if (buf[16 + i] != 0)
-				return CHUNK_CORRUPT("tensor chunk has an invalid tensor name");
-		memcpy(tname, buf + 16, nlen + 1);
-	}
 	for (ti = 0; ti < m->n_tensors; ti++)
 		if (strcmp(m->tensors[ti].name, tname) == 0)
 		{
