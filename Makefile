@@ -37,10 +37,10 @@ unitcheck: test/unit/run_tests
 	test/unit/run_tests
 
 test:
-	bash scripts/test.sh
+	@bash scripts/test.sh
 
 demo:
-	bash scripts/demo.sh
+	@bash scripts/demo.sh
 
 bench:
-	bash test/bench/run.sh
+	@bash test/bench/run.sh
