@@ -100,6 +100,8 @@ SELECT name, source, n_ratings FROM recsys_models WHERE source LIKE '"Train%';
 DROP SCHEMA "Train Schema" CASCADE;
 
 -- one NOTICE per epoch with verbose on, on a tiny deterministic case
+-- (terse: the detail holds the epoch's wall time)
+\set VERBOSITY terse
 CREATE TABLE train_mf_tiny (user_id bigint, item_id bigint, rating real);
 INSERT INTO train_mf_tiny VALUES (1, 1, 5), (1, 2, 3), (2, 1, 4), (2, 2, 1);
 SET recsys."verbose" = on;
@@ -115,6 +117,8 @@ SET recsys."verbose" = off;
 SELECT recsys_train('mf', 'train_mf_tiny', 'tm_tiny',
                     '{"seed": 1, "epochs": 1, "factors": 2, "validation_fraction": 0,
                       "verbose": true}');
+
+\set VERBOSITY default
 
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
 DROP VIEW train_mf_view;

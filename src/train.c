@@ -457,15 +457,17 @@ train_epoch_end(void *arg, const rs_epoch_info *info)
 
 	if (progress->verbose)
 	{
+		/* timings go into the detail, as VACUUM VERBOSE does */
 		if (isnan(info->val_rmse))
 			ereport(NOTICE,
-					(errmsg("epoch %d: train loss %.4f, %.2f s",
-							info->epoch, info->train_loss, info->seconds)));
+					(errmsg("epoch %d: train loss %.4f",
+							info->epoch, info->train_loss),
+					 errdetail("The epoch took %.2f s.", info->seconds)));
 		else
 			ereport(NOTICE,
-					(errmsg("epoch %d: train loss %.4f, validation RMSE %.4f, %.2f s",
-							info->epoch, info->train_loss, info->val_rmse,
-							info->seconds)));
+					(errmsg("epoch %d: train loss %.4f, validation RMSE %.4f",
+							info->epoch, info->train_loss, info->val_rmse),
+					 errdetail("The epoch took %.2f s.", info->seconds)));
 	}
 
 	if (progress->n_epochs > 0)
