@@ -37,13 +37,13 @@ unitcheck: test/unit/run_tests
 	test/unit/run_tests
 
 test:
-	bash scripts/test.sh
+	@bash scripts/test.sh
 
 demo:
-	bash scripts/demo.sh
+	@bash scripts/demo.sh
 
 bench:
-	bash test/bench/run.sh
+	@bash test/bench/run.sh
 
 # ---- libFuzzer target for the blob reader (clang; FUZZ_SECONDS to taste) ----
 FUZZ_SECONDS ?= 60

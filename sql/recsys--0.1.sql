@@ -96,6 +96,7 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 	COMBINEFUNC = recsys_fit_combine,
 	SERIALFUNC = recsys_fit_serialize,
 	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision) IS 'trains a model of the given kind on the rows of any query and returns it as bytea (store it with recsys_store)';
@@ -107,6 +108,7 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 	COMBINEFUNC = recsys_fit_combine,
 	SERIALFUNC = recsys_fit_serialize,
 	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query and returns it as bytea (store it with recsys_store)';

@@ -3,7 +3,7 @@
  * recsys.h
  *		Declarations shared by the PostgreSQL glue of recsys.
  *
- * The glue (src/*.c, which include postgres.h) turns SQL calls into calls of
+ * The glue (the src/ files that include postgres.h) turns SQL calls into calls of
  * the numeric core (src/core, plain C) and core error codes into ereport.
  * Shared helpers here are CamelCase; core functions are rs_lower_snake, so
  * the case tells whether a function may ereport or palloc.

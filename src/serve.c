@@ -1,0 +1,330 @@
+/*-------------------------------------------------------------------------
+ *
+ * serve.c
+ *		recsys_predict, recsys_recommend and recsys_evaluate.
+ *
+ * All three find their model through GetModel (catalog.c), which checks
+ * the catalog once per statement and call site and otherwise returns the
+ * cached model.  recsys_predict is called once per row of big queries, so
+ * after the first row it does nothing but the cache check, two binary
+ * searches over the id tables and the kind's prediction: no allocation and
+ * no catalog access.  recsys_recommend scores every item in one pass into a
+ * per-backend buffer and keeps the k best with a bounded heap (topk.h).
+ *
+ * Cold start is the core's: an unknown user gets the global mean plus the
+ * item's bias, an unknown item the mean plus the user's bias, both unknown
+ * the mean (for kinds with biases).
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/serve.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "recsys.h"
+#include "topk.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+/* model names up to this many bytes are read without an allocation */
+#define NAME_BUF_LEN 256
+
+/* per-backend buffer of item scores for recommend, grown as needed */
+static float *ScoreBuf = NULL;
+static size_t ScoreBufLen = 0;
+
+/*
+ * The model named by argument 0.  Short names are copied to a stack buffer
+ * so a call allocates nothing; GetModel keeps its own copy.
+ */
+static const rs_model *
+ModelArg(FunctionCallInfo fcinfo)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	size_t		len = VARSIZE_ANY_EXHDR(t);
+	char		buf[NAME_BUF_LEN];
+
+	if (len < sizeof(buf))
+	{
+		memcpy(buf, VARDATA_ANY(t), len);
+		buf[len] = '\0';
+		return GetModel(fcinfo, buf);
+	}
+	return GetModel(fcinfo, text_to_cstring(t));
+}
+
+PG_FUNCTION_INFO_V1(recsys_predict);
+/* SQL recsys_predict(model, user_id, item_id): the predicted rating */
+Datum
+recsys_predict(PG_FUNCTION_ARGS)
+{
+	const rs_model *m = ModelArg(fcinfo);
+	int32_t		u = rs_model_user_index(m, PG_GETARG_INT64(1));
+	int32_t		i = rs_model_item_index(m, PG_GETARG_INT64(2));
+
+	PG_RETURN_FLOAT8(rs_model_predict(m, u, i));
+}
+
+/* a score buffer of at least n floats, kept for the backend's life */
+static float *
+ScoreBuffer(size_t n)
+{
+	if (n > ScoreBufLen)
+	{
+		if (ScoreBuf != NULL)
+			pfree(ScoreBuf);
+		ScoreBuf = NULL;
+		ScoreBufLen = 0;
+		ScoreBuf = MemoryContextAllocHuge(TopMemoryContext,
+										  mul_size(Max(n, 1), sizeof(float)));
+		ScoreBufLen = Max(n, 1);
+	}
+	return ScoreBuf;
+}
+
+PG_FUNCTION_INFO_V1(recsys_recommend);
+/* SQL recsys_recommend(model, user_id, k, exclude_rated): the k best items */
+Datum
+recsys_recommend(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const rs_model *m;
+	int32		k = PG_GETARG_INT32(2);
+	bool		exclude_rated = PG_GETARG_BOOL(3);
+	int32_t		u;
+	float	   *scores;
+	int32_t    *top_index;
+	float	   *top_score;
+	int			n;
+	int			j;
+
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = ModelArg(fcinfo);
+	u = rs_model_user_index(m, PG_GETARG_INT64(1));
+	if (m->n_items == 0)
+		return (Datum) 0;
+	k = Min(k, m->n_items);
+
+	scores = ScoreBuffer((size_t) m->n_items);
+	rs_model_score_items(m, u, scores);
+
+	/* the user's training items are left out: -INFINITY never comes back */
+	if (exclude_rated && u >= 0 && m->rated_offsets != NULL)
+	{
+		int64_t		r;
+
+		for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
+			scores[m->rated_items[r]] = -INFINITY;
+	}
+
+	top_index = palloc(sizeof(int32_t) * k);
+	top_score = palloc(sizeof(float) * k);
+	n = rs_topk(scores, m->n_items, k, top_index, top_score);
+
+	for (j = 0; j < n; j++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+		double		s = top_score[j];
+
+		/* in the data's units and range, like recsys_predict */
+		if (s < m->rating_min)
+			s = m->rating_min;
+		if (s > m->rating_max)
+			s = m->rating_max;
+		values[0] = Int64GetDatum(m->item_ids[top_index[j]]);
+		values[1] = Float8GetDatum(s);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* error out unless column col of rel exists and has one of the types */
+static void
+CheckColumn(Oid relid, const char *col, const char *what, bool integer_only)
+{
+	AttrNumber	attnum = get_attnum(relid, col);
+	Oid			type;
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						col, get_rel_name(relid)),
+				 errhint("The model reads the %s from column \"%s\", as in its training.",
+						 what, col)));
+	type = get_atttype(relid, attnum);
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return;
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			if (!integer_only)
+				return;
+			break;
+		default:
+			break;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of relation \"%s\" has type %s",
+					col, get_rel_name(relid), format_type_be(type)),
+			 errdetail(integer_only
+					   ? "Ids must be of an integer type (smallint, integer or bigint)."
+					   : "Ratings must be of a numeric type.")));
+}
+
+PG_FUNCTION_INFO_V1(recsys_evaluate);
+/* SQL recsys_evaluate(model, source): RMSE and MAE on a table of ratings */
+Datum
+recsys_evaluate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			relid = PG_GETARG_OID(1);
+	const rs_model *m;
+	char	   *relname;
+	char	   *nspname;
+	char	   *cols[3] = {"user_id", "item_id", "rating"};
+	const char *schema;
+	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	Portal		portal;
+	uint64		n = 0;
+	double		sum_sq = 0.0;
+	double		sum_abs = 0.0;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			ret;
+	int			c;
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = GetModel(fcinfo, name);
+
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+
+	/* the source columns the model was trained with */
+	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	sql = psprintf("SELECT options->>'user_column', options->>'item_column', "
+				   "options->>'rating_column' FROM %s.recsys_models WHERE name = $1",
+				   schema);
+	args[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+		for (c = 0; c < 3; c++)
+		{
+			char	   *v = SPI_getvalue(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, c + 1);
+
+			if (v != NULL)
+				cols[c] = v;
+		}
+
+	CheckColumn(relid, cols[0], "user ids", true);
+	CheckColumn(relid, cols[1], "item ids", true);
+	CheckColumn(relid, cols[2], "ratings", false);
+
+	sql = psprintf("SELECT %s::int8, %s::int8, %s::float8 FROM %s",
+				   quote_identifier(cols[0]), quote_identifier(cols[1]),
+				   quote_identifier(cols[2]),
+				   quote_qualified_identifier(nspname, relname));
+	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
+	for (;;)
+	{
+		uint64		r;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		nu,
+						ni,
+						nr;
+			Datum		du = SPI_getbinval(tup, desc, 1, &nu);
+			Datum		di = SPI_getbinval(tup, desc, 2, &ni);
+			Datum		dr = SPI_getbinval(tup, desc, 3, &nr);
+			double		rating;
+			double		err;
+
+			/* rows with a NULL are skipped, as in training */
+			if (nu || ni || nr)
+				continue;
+			rating = DatumGetFloat8(dr);
+			if (!isfinite(rating))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("rating must be a finite number"),
+						 errdetail("Relation \"%s\" has a rating of %g.",
+								   relname, rating)));
+			err = rs_model_predict(m,
+								   rs_model_user_index(m, DatumGetInt64(du)),
+								   rs_model_item_index(m, DatumGetInt64(di)))
+				- rating;
+			sum_sq += err * err;
+			sum_abs += fabs(err);
+			n++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	values[0] = Int64GetDatum((int64) n);
+	if (n == 0)
+	{
+		nulls[1] = nulls[2] = nulls[3] = true;
+		values[1] = values[2] = values[3] = (Datum) 0;
+	}
+	else
+	{
+		double		rmse = sqrt(sum_sq / n);
+		double		range = m->rating_max - m->rating_min;
+
+		values[1] = Float8GetDatum(rmse);
+		values[2] = Float8GetDatum(sum_abs / n);
+		if (range > 0)
+			values[3] = Float8GetDatum(rmse / range);
+		else
+		{
+			values[3] = (Datum) 0;
+			nulls[3] = true;
+		}
+	}
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}

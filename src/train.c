@@ -1,0 +1,801 @@
+/*-------------------------------------------------------------------------
+ *
+ * train.c
+ *		Training from SQL: the recsys_fit aggregate and recsys_train,
+ *		recsys_store built on it.
+ *
+ * recsys_fit collects (user, item, rating) rows into the core's compact
+ * rs_ratings (12 bytes a row, external ids mapped to dense indexes on
+ * arrival) in the aggregate's memory context, and its final function trains
+ * the model.  The state is "internal", so it has serial and deserial
+ * functions: parallel workers read parts of the table, ship their rows to
+ * the leader as bytea, and the leader merges them in the combine function.
+ * The core sorts the rows when the reading is finished, so the model does
+ * not depend on which process read which row.
+ *
+ * recsys_train builds a query over the source relation (identifiers quoted,
+ * kind and options passed as SPI parameters) that calls recsys_fit, and
+ * stores the result.  A model returned as one bytea is bounded by the 1 GB
+ * varlena limit, but the stored form is chunked; so while recsys_train runs
+ * its query it sets fit_capture, and the final function hands it the trained
+ * model itself, allocated in a memory context recsys_train owns, instead of
+ * serializing it.  Everything happens in the caller's transaction: an error
+ * or a cancel leaves nothing behind.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/train.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "blob.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "ratings.h"
+#include "recsys.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/ps_status.h"
+
+/* How often the transition function checks memory and interrupts */
+#define MEMORY_CHECK_ROWS 4096
+#define INTERRUPT_CHECK_ROWS 65536
+
+/* Header of a serialized aggregate state */
+#define FIT_STATE_MAGIC 0x53465352	/* "RSFS" */
+#define FIT_STATE_VERSION 1
+
+/* State of recsys_fit, in the aggregate's memory context */
+typedef struct FitState
+{
+	/* Settings, fixed by the first row */
+	const rs_kind *kind;
+	RecsysOptions opts;
+	char	   *options_text;	/* options as given, NULL = none; shipped
+								 * from workers so the leader parses the same */
+
+	/* Rows */
+	MemoryContext data_cxt;		/* holds ratings; child of the agg context
+								 * (NULL after deserialization) */
+	rs_allocator alloc;			/* allocates in data_cxt */
+	rs_ratings *ratings;
+
+	/* Statistics */
+	int64		n_skipped;		/* rows with a NULL user, item or rating */
+	int64		n_added;		/* rows added by this process */
+	bool		finished;		/* final function ran; ratings are gone */
+} FitState;
+
+/* Where recsys_fit_final hands a trained model to recsys_train */
+typedef struct FitCapture
+{
+	MemoryContext cxt;			/* the model is allocated here */
+	rs_model   *model;			/* set by recsys_fit_final */
+} FitCapture;
+
+static FitCapture *fit_capture = NULL;
+
+/* Arguments of the training hooks */
+typedef struct TrainProgress
+{
+	bool		verbose;
+	int			n_epochs;		/* epochs option, 0 if the kind has none */
+} TrainProgress;
+
+/* Error if fcinfo is not an aggregate call; returns the agg context */
+static MemoryContext
+agg_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("recsys_fit support functions can only be called as part of an aggregate")));
+	return aggcxt;
+}
+
+/* Parse options text (NULL = none) as jsonb */
+static Jsonb *
+options_from_text(const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+}
+
+/*
+ * A new, empty state in cxt for kind; options are parsed here, so that a bad
+ * option fails on the first row.
+ */
+static FitState *
+make_state(MemoryContext cxt, const rs_kind *kind, const char *options_text)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	FitState   *state = palloc0(sizeof(FitState));
+
+	state->kind = kind;
+	state->options_text = options_text ? pstrdup(options_text) : NULL;
+	ParseOptions(kind, options_from_text(options_text), &state->opts);
+
+	state->data_cxt = AllocSetContextCreate(cxt, "recsys_fit ratings",
+											ALLOCSET_DEFAULT_SIZES);
+	RecsysAllocatorInit(&state->alloc, state->data_cxt);
+	state->ratings = rs_ratings_create(&state->alloc, false);
+	if (state->ratings == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+
+	MemoryContextSwitchTo(old);
+	return state;
+}
+
+/* Error if the rows collected so far exceed recsys.max_train_memory */
+static void
+check_state_memory(FitState *state)
+{
+	size_t		mem = rs_ratings_memory(state->ratings);
+
+	if (mem > RecsysMemoryLimit())
+		CheckTrainMemory(mem);
+}
+
+/* Error for a NULL argument that must not be NULL */
+static void
+null_argument(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", what)));
+}
+
+/*
+ * Transition function of recsys_fit: collect one rating.  Rows with a NULL
+ * user, item or rating are skipped and counted.
+ */
+PG_FUNCTION_INFO_V1(recsys_fit_trans);
+Datum
+recsys_fit_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context(fcinfo);
+	FitState   *state = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	text	   *kind_text;
+	int64		user_id;
+	int64		item_id;
+	double		rating;
+	rs_error	err;
+
+	if (PG_ARGISNULL(1))
+		null_argument("model kind");
+	kind_text = PG_GETARG_TEXT_PP(1);
+
+	if (state == NULL)
+	{
+		const rs_kind *kind = LookupKind(text_to_cstring(kind_text));
+		char	   *options_text = NULL;
+
+		if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		{
+			Jsonb	   *options = PG_GETARG_JSONB_P(5);
+
+			options_text = JsonbToCString(NULL, &options->root, VARSIZE(options));
+		}
+		state = make_state(aggcxt, kind, options_text);
+	}
+	else if (VARSIZE_ANY_EXHDR(kind_text) != strlen(state->kind->name) ||
+			 memcmp(VARDATA_ANY(kind_text), state->kind->name,
+					VARSIZE_ANY_EXHDR(kind_text)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model kind must be the same for every row")));
+
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+	{
+		state->n_skipped++;
+		PG_RETURN_POINTER(state);
+	}
+
+	user_id = PG_GETARG_INT64(2);
+	item_id = PG_GETARG_INT64(3);
+	rating = PG_GETARG_FLOAT8(4);
+
+	if (isnan(rating) || isinf(rating))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("rating must be a finite number"),
+				 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " with %s.",
+						   user_id, item_id, float8out_internal(rating))));
+	/* ratings are kept as float4 */
+	if (fabs(rating) > FLT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("rating is out of range for type real"),
+				 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " with %s.",
+						   user_id, item_id, float8out_internal(rating))));
+
+	if (rs_ratings_add(state->ratings, user_id, item_id, (float) rating, 0.0,
+					   &err) != RS_OK)
+		ReportCoreError(&err, NULL);
+
+	state->n_added++;
+	if (state->n_added % MEMORY_CHECK_ROWS == 0)
+		check_state_memory(state);
+	if (state->n_added % INTERRUPT_CHECK_ROWS == 0)
+		CHECK_FOR_INTERRUPTS();
+
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Combine function of recsys_fit: merge the rows of state 2 into state 1.
+ * Not strict: either state may be NULL.  State 2 may live in a short-lived
+ * context (after deserialization), so its rows are always copied.
+ */
+PG_FUNCTION_INFO_V1(recsys_fit_combine);
+Datum
+recsys_fit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context(fcinfo);
+	FitState   *s1 = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	FitState   *s2 = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
+	rs_error	err;
+
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = make_state(aggcxt, s2->kind, s2->options_text);
+	else if (s1->kind != s2->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model kind must be the same for every row")));
+
+	s1->n_skipped += s2->n_skipped;
+	if (rs_ratings_merge(s1->ratings, s2->ratings, &err) != RS_OK)
+		ReportCoreError(&err, NULL);
+	check_state_memory(s1);
+
+	PG_RETURN_POINTER(s1);
+}
+
+/* Append len bytes to buf at *pos */
+static void
+put_bytes(char *buf, size_t *pos, const void *data, size_t len)
+{
+	memcpy(buf + *pos, data, len);
+	*pos += len;
+}
+
+/*----
+ * Serial function of recsys_fit.  Layout (native byte order: the image only
+ * travels between processes of one server):
+ *	uint32 magic, uint32 version,
+ *	uint32 kind length, kind name,
+ *	int32 options length (-1 = none), options text,
+ *	int64 rows skipped,
+ *	uint64 ratings length, rs_ratings image
+ */
+PG_FUNCTION_INFO_V1(recsys_fit_serialize);
+Datum
+recsys_fit_serialize(PG_FUNCTION_ARGS)
+{
+	FitState   *state;
+	uint32		magic = FIT_STATE_MAGIC;
+	uint32		version = FIT_STATE_VERSION;
+	uint32		kind_len;
+	int32		options_len;
+	uint64		ratings_len;
+	size_t		size;
+	size_t		pos = 0;
+	bytea	   *result;
+	char	   *buf;
+
+	agg_context(fcinfo);
+	state = (FitState *) PG_GETARG_POINTER(0);
+
+	kind_len = strlen(state->kind->name);
+	options_len = state->options_text ? (int32) strlen(state->options_text) : -1;
+	ratings_len = rs_ratings_serialized_size(state->ratings);
+
+	size = sizeof(magic) + sizeof(version) + sizeof(kind_len) + kind_len +
+		sizeof(options_len) + (options_len > 0 ? options_len : 0) +
+		sizeof(int64) + sizeof(ratings_len);
+	size = rs_add_size(size, ratings_len);
+	if (size > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("rows read by one parallel worker do not fit in 1 GB"),
+				 errhint("Set max_parallel_workers_per_gather to 0 so that one process reads the rows.")));
+
+	result = palloc(size + VARHDRSZ);
+	SET_VARSIZE(result, size + VARHDRSZ);
+	buf = VARDATA(result);
+	put_bytes(buf, &pos, &magic, sizeof(magic));
+	put_bytes(buf, &pos, &version, sizeof(version));
+	put_bytes(buf, &pos, &kind_len, sizeof(kind_len));
+	put_bytes(buf, &pos, state->kind->name, kind_len);
+	put_bytes(buf, &pos, &options_len, sizeof(options_len));
+	if (options_len > 0)
+		put_bytes(buf, &pos, state->options_text, options_len);
+	put_bytes(buf, &pos, &state->n_skipped, sizeof(int64));
+	put_bytes(buf, &pos, &ratings_len, sizeof(ratings_len));
+	rs_ratings_serialize(state->ratings, (uint8_t *) buf + pos);
+
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* A core message (lower case, no period) as a sentence for a detail */
+static char *
+core_sentence(const char *message)
+{
+	char	   *s = psprintf("%s.", message);
+
+	s[0] = pg_toupper((unsigned char) s[0]);
+	return s;
+}
+
+/* Error for a damaged serialized state */
+static void
+damaged_state(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("serialized state of recsys_fit is damaged"),
+			 errdetail("%s", detail)));
+}
+
+/* Read len bytes at *pos of buf (of size) into data, or error */
+static void
+get_bytes(const char *buf, size_t size, size_t *pos, void *data, size_t len)
+{
+	if (len > size - *pos)
+		damaged_state("The state is truncated.");
+	memcpy(data, buf + *pos, len);
+	*pos += len;
+}
+
+/*
+ * Deserial function of recsys_fit: the state in the current (short-lived)
+ * memory context; the combine function copies its rows.
+ */
+PG_FUNCTION_INFO_V1(recsys_fit_deserialize);
+Datum
+recsys_fit_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *image;
+	const char *buf;
+	size_t		size;
+	size_t		pos = 0;
+	uint32		magic;
+	uint32		version;
+	uint32		kind_len;
+	int32		options_len;
+	uint64		ratings_len;
+	int64		n_skipped;
+	char	   *kind_name;
+	char	   *options_text = NULL;
+	const rs_kind *kind;
+	FitState   *state;
+	rs_error	err;
+
+	agg_context(fcinfo);
+	image = PG_GETARG_BYTEA_PP(0);
+	buf = VARDATA_ANY(image);
+	size = VARSIZE_ANY_EXHDR(image);
+
+	get_bytes(buf, size, &pos, &magic, sizeof(magic));
+	get_bytes(buf, size, &pos, &version, sizeof(version));
+	if (magic != FIT_STATE_MAGIC || version != FIT_STATE_VERSION)
+		damaged_state("The magic number or version does not match.");
+	get_bytes(buf, size, &pos, &kind_len, sizeof(kind_len));
+	if (kind_len > size - pos)
+		damaged_state("The state is truncated.");
+	kind_name = pnstrdup(buf + pos, kind_len);
+	pos += kind_len;
+	get_bytes(buf, size, &pos, &options_len, sizeof(options_len));
+	if (options_len >= 0)
+	{
+		if ((size_t) options_len > size - pos)
+			damaged_state("The state is truncated.");
+		options_text = pnstrdup(buf + pos, options_len);
+		pos += options_len;
+	}
+	get_bytes(buf, size, &pos, &n_skipped, sizeof(n_skipped));
+	get_bytes(buf, size, &pos, &ratings_len, sizeof(ratings_len));
+	if (ratings_len != size - pos)
+		damaged_state("The length of the ratings does not match.");
+
+	kind = rs_kind_find(kind_name);
+	if (kind == NULL)
+		damaged_state("The model kind is not recognized.");
+
+	state = palloc0(sizeof(FitState));
+	state->kind = kind;
+	state->options_text = options_text;
+	ParseOptions(kind, options_from_text(options_text), &state->opts);
+	state->n_skipped = n_skipped;
+	state->data_cxt = NULL;		/* the rows go with the current context */
+	RecsysAllocatorInit(&state->alloc, CurrentMemoryContext);
+	if (rs_ratings_deserialize((const uint8_t *) buf + pos, ratings_len,
+							   &state->alloc, &state->ratings, &err) != RS_OK)
+		damaged_state(core_sentence(err.message));
+
+	PG_RETURN_POINTER(state);
+}
+
+/* Training hook: a chance to cancel every few thousand rows */
+static void
+train_progress(void *arg, int epoch, size_t done, size_t total)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Training hook: report an epoch */
+static void
+train_epoch_end(void *arg, const rs_epoch_info *info)
+{
+	TrainProgress *progress = (TrainProgress *) arg;
+	char		activity[64];
+
+	CHECK_FOR_INTERRUPTS();
+
+	if (progress->verbose)
+	{
+		if (isnan(info->val_rmse))
+			ereport(NOTICE,
+					(errmsg("epoch %d: train loss %.4f, %.2f s",
+							info->epoch, info->train_loss, info->seconds)));
+		else
+			ereport(NOTICE,
+					(errmsg("epoch %d: train loss %.4f, validation RMSE %.4f, %.2f s",
+							info->epoch, info->train_loss, info->val_rmse,
+							info->seconds)));
+	}
+
+	if (progress->n_epochs > 0)
+		snprintf(activity, sizeof(activity), "recsys: epoch %d/%d",
+				 info->epoch, progress->n_epochs);
+	else
+		snprintf(activity, sizeof(activity), "recsys: epoch %d", info->epoch);
+	set_ps_display(activity);
+}
+
+/*
+ * Train a model on the rows of state, allocated in model_cxt.  The memory
+ * the training needs is checked against recsys.max_train_memory before
+ * anything large is allocated.  The rows are freed afterwards.
+ */
+static rs_model *
+train_state(FitState *state, MemoryContext model_cxt)
+{
+	const rs_params *params = &state->opts.params;
+	rs_dataset	data;
+	rs_error	err;
+	rs_allocator alloc;
+	rs_train_hooks hooks;
+	TrainProgress progress;
+	rs_model   *model = NULL;
+	size_t		need;
+	char	   *old_activity;
+	int			len;
+
+	if (rs_ratings_finish(state->ratings, &data, &err) != RS_OK)
+		ReportCoreError(&err, NULL);
+
+	need = rs_add_size(rs_train_memory(params, data.n_users, data.n_items, data.n),
+					   rs_ratings_memory(state->ratings));
+	CheckTrainMemory(need);
+
+	progress.verbose = state->opts.verbose;
+	progress.n_epochs = rs_params_find(params, "epochs") >= 0 ?
+		(int) rs_params_get(params, "epochs") : 0;
+	hooks.arg = &progress;
+	hooks.progress = train_progress;
+	hooks.epoch_end = train_epoch_end;
+
+	old_activity = pstrdup(get_ps_display(&len));
+	old_activity[len] = '\0';
+
+	RecsysAllocatorInit(&alloc, model_cxt);
+	if (rs_model_train(params, &data, &alloc, &hooks, &model, &err) != RS_OK)
+		ReportCoreError(&err, psprintf("training a model of kind \"%s\"",
+									   state->kind->name));
+
+	set_ps_display(old_activity);
+
+	/* the rows are no longer needed; spare the memory for other groups */
+	if (state->data_cxt)
+		MemoryContextDelete(state->data_cxt);
+	state->data_cxt = NULL;
+	state->ratings = NULL;
+
+	return model;
+}
+
+/*
+ * Final function of recsys_fit: train the model and return it serialized,
+ * or hand it to recsys_train (see fit_capture) and return NULL.
+ */
+PG_FUNCTION_INFO_V1(recsys_fit_final);
+Datum
+recsys_fit_final(PG_FUNCTION_ARGS)
+{
+	FitState   *state = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	FitCapture *capture = fit_capture;
+	MemoryContext model_cxt;
+	rs_model   *model;
+	size_t		size;
+	bytea	   *result;
+
+	agg_context(fcinfo);
+
+	if (state != NULL && state->finished)
+		elog(ERROR, "recsys_fit state was already finalized");
+
+	if (state == NULL || rs_ratings_count(state->ratings) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot train a model on zero ratings"),
+				 state != NULL ?
+				 errdetail("All " INT64_FORMAT " rows had a NULL user, item or rating.",
+						   state->n_skipped) :
+				 errdetail("The source has no rows."),
+				 errhint("Train on a source with rows whose user, item and rating are not NULL.")));
+	state->finished = true;
+
+	if (state->n_skipped > 0)
+		ereport(NOTICE,
+				(errmsg("skipped " INT64_FORMAT " rows with a NULL user, item or rating",
+						state->n_skipped)));
+
+	/* recsys_train is waiting for this model: train it in its context */
+	if (capture != NULL && capture->model == NULL)
+	{
+		model_cxt = AllocSetContextCreate(capture->cxt, "recsys training",
+										  ALLOCSET_DEFAULT_SIZES);
+		capture->model = train_state(state, model_cxt);
+		PG_RETURN_NULL();
+	}
+
+	model_cxt = AllocSetContextCreate(CurrentMemoryContext, "recsys training",
+									  ALLOCSET_DEFAULT_SIZES);
+	model = train_state(state, model_cxt);
+
+	size = rs_model_blob_size(model);
+	if (size > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("trained model is too large to return as a bytea value"),
+				 errdetail("The serialized model needs %zu MB; a bytea value holds at most 1 GB.",
+						   size / (1024 * 1024)),
+				 errhint("Use recsys_train, which stores large models in chunks.")));
+	result = palloc(size + VARHDRSZ);
+	SET_VARSIZE(result, size + VARHDRSZ);
+	rs_model_blob_write(model, (uint8_t *) VARDATA(result));
+	MemoryContextDelete(model_cxt);
+
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* Error unless column name of rel exists and has one of the types */
+static void
+check_column(Oid relid, const char *relname, const char *column,
+			 const char *option, bool is_rating)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+	Oid			type;
+
+	if (attnum == InvalidAttrNumber || attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" does not exist in relation \"%s\"",
+						column, relname),
+				 errhint("Name the column to use with the option \"%s\".", option)));
+
+	type = getBaseType(get_atttype(relid, attnum));
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return;
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			if (is_rating)
+				return;
+			break;
+		default:
+			break;
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of relation \"%s\" has type %s",
+					column, relname, format_type_be(get_atttype(relid, attnum))),
+			 is_rating ?
+			 errdetail("Ratings must be of type smallint, integer, bigint, real, double precision or numeric.") :
+			 errdetail("User and item ids must be of type smallint, integer or bigint."),
+			 errhint("Cast the column in a view, or name another column with the option \"%s\".",
+					 option)));
+}
+
+/*
+ * Train a model of a kind on a table or view and store it under name
+ * (default <relation>_<kind>); returns the name.
+ */
+PG_FUNCTION_INFO_V1(recsys_train);
+Datum
+recsys_train(PG_FUNCTION_ARGS)
+{
+	const rs_kind *kind;
+	Oid			relid;
+	Jsonb	   *options;
+	RecsysOptions opts;
+	char	   *relname;
+	char	   *nspname;
+	char	   *qualified;
+	char	   *name;
+	char	   *extschema;
+	StringInfoData query;
+	Oid			argtypes[2] = {TEXTOID, JSONBOID};
+	Datum		args[2];
+	FitCapture	capture;
+	rs_model   *model = NULL;
+
+	if (PG_ARGISNULL(0))
+		null_argument("model kind");
+	if (PG_ARGISNULL(1))
+		null_argument("source relation");
+	if (PG_ARGISNULL(3))
+		null_argument("options");
+
+	kind = LookupKind(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	relid = PG_GETARG_OID(1);
+	options = PG_GETARG_JSONB_P(3);
+	ParseOptions(kind, options, &opts);
+
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	qualified = quote_qualified_identifier(nspname, relname);
+
+	name = PG_ARGISNULL(2) ? psprintf("%s_%s", relname, kind->name)
+		: text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	check_column(relid, relname, opts.user_column, "user_column", false);
+	check_column(relid, relname, opts.item_column, "item_column", false);
+	check_column(relid, relname, opts.rating_column, "rating_column", true);
+
+	/* recsys_fit lives in the schema of this function, the extension's */
+	extschema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+
+	initStringInfo(&query);
+	appendStringInfo(&query,
+					 "SELECT %s.recsys_fit($1, %s::pg_catalog.int8, %s::pg_catalog.int8, "
+					 "%s::pg_catalog.float8, $2) FROM %s",
+					 quote_identifier(extschema),
+					 quote_identifier(opts.user_column),
+					 quote_identifier(opts.item_column),
+					 quote_identifier(opts.rating_column),
+					 qualified);
+	args[0] = PointerGetDatum(cstring_to_text(kind->name));
+	args[1] = PointerGetDatum(options);
+
+	/* made before SPI_connect, so that SPI_finish does not free the model */
+	capture.cxt = AllocSetContextCreate(CurrentMemoryContext, "recsys model",
+										ALLOCSET_DEFAULT_SIZES);
+	capture.model = NULL;
+
+	PG_TRY();
+	{
+		int			ret;
+
+		fit_capture = &capture;
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute_with_args(query.data, 2, argtypes, args, NULL,
+									false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "SPI_execute_with_args returned %d", ret);
+
+		model = capture.model;
+		if (model == NULL)
+		{
+			/*
+			 * The aggregate was finalized in a parallel worker (only under
+			 * force_parallel_mode), which could not hand the model over: read
+			 * the bytea it returned.
+			 */
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull);
+			bytea	   *blob;
+			rs_allocator alloc;
+			rs_error	err;
+
+			if (isnull)
+				elog(ERROR, "recsys_fit returned no model");
+			blob = DatumGetByteaPP(d);
+			RecsysAllocatorInit(&alloc, capture.cxt);
+			if (rs_model_blob_read((const uint8_t *) VARDATA_ANY(blob),
+								   VARSIZE_ANY_EXHDR(blob), &alloc, &model,
+								   &err) != RS_OK)
+				ReportCoreError(&err, NULL);
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		fit_capture = NULL;
+	}
+	PG_END_TRY();
+
+	StoreModel(name, qualified, OptionsToJsonb(&opts), model);
+	MemoryContextDelete(capture.cxt);
+
+	PG_RETURN_TEXT_P(cstring_to_text(name));
+}
+
+/* Store a model returned by recsys_fit under a name; returns the name */
+PG_FUNCTION_INFO_V1(recsys_store);
+Datum
+recsys_store(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *source = NULL;
+	bytea	   *blob;
+	MemoryContext model_cxt;
+	rs_allocator alloc;
+	rs_model   *model;
+	rs_error	err;
+
+	if (PG_ARGISNULL(0))
+		null_argument("model name");
+	if (PG_ARGISNULL(1))
+		null_argument("model");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	blob = PG_GETARG_BYTEA_PP(1);
+	if (!PG_ARGISNULL(2))
+		source = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	model_cxt = AllocSetContextCreate(CurrentMemoryContext, "recsys model",
+									  ALLOCSET_DEFAULT_SIZES);
+	RecsysAllocatorInit(&alloc, model_cxt);
+	if (rs_model_blob_read((const uint8_t *) VARDATA_ANY(blob),
+						   VARSIZE_ANY_EXHDR(blob), &alloc, &model,
+						   &err) != RS_OK)
+	{
+		if (err.code == RS_ERR_CORRUPT)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("serialized model is damaged"),
+					 errdetail("%s", core_sentence(err.message)),
+					 errhint("Pass a value returned by recsys_fit.")));
+		ReportCoreError(&err, NULL);
+	}
+
+	StoreModel(name, source, NULL, model);
+	MemoryContextDelete(model_cxt);
+
+	PG_RETURN_TEXT_P(cstring_to_text(name));
+}

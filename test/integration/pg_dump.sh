@@ -1,0 +1,73 @@
+#!/bin/sh
+# pg_dump.sh: a stored model survives pg_dump | psql into another database.
+#
+# Runs inside a pg_virtualenv environment (PGHOST, PGPORT ... set) after
+# `make install`.  Creates database a, trains a model there, dumps a into a
+# new database b and compares recsys_predict and recsys_recommend results
+# across both.  Exit 0 on success, non-zero with a message on failure.
+
+set -u
+
+A=recsys_dump_a
+B=recsys_dump_b
+DUMP=$(mktemp)
+trap 'rm -f "$DUMP"; dropdb --if-exists $A 2>/dev/null; dropdb --if-exists $B 2>/dev/null' EXIT
+
+fail()
+{
+	echo "pg_dump.sh: FAILED: $*" >&2
+	exit 1
+}
+
+PSQL="psql -X -q -v ON_ERROR_STOP=1 -At"
+
+dropdb --if-exists $A 2>/dev/null
+dropdb --if-exists $B 2>/dev/null
+createdb $A || fail "could not create database $A"
+createdb $B || fail "could not create database $B"
+
+$PSQL -d $A >/dev/null <<'SQL' || fail "could not train a model in database $A"
+SET recsys.threads = 1;
+SET recsys."verbose" = off;
+CREATE EXTENSION recsys;
+CREATE TABLE ratings AS
+SELECT u::bigint AS user_id, i::bigint AS item_id,
+       (3 + ((u % 5) - 2) * 0.4 + ((i % 7) - 3) * 0.3)::real AS rating
+  FROM generate_series(1, 50) u, generate_series(1, 40) i
+ WHERE (u + i) % 3 <> 0;
+SELECT recsys_train('mf', 'ratings', 'dumped', '{"seed": 1, "factors": 4}');
+SELECT recsys_train('mf', 'ratings', 'second', '{"seed": 2, "factors": 2, "epochs": 3}');
+SQL
+
+pg_dump $A > "$DUMP" || fail "pg_dump of database $A failed"
+$PSQL -d $B -f "$DUMP" >/dev/null || fail "restoring the dump into database $B failed"
+
+QUERY="SELECT name || ':' || n_users || ':' || n_items || ':' || n_ratings || ':' || revision
+         FROM recsys_models ORDER BY name;
+       SELECT count(*) FROM recsys_tensors;
+       SELECT string_agg(to_char(recsys_predict(m, u, i), 'FM0.000000000'), ',' ORDER BY m, u, i)
+         FROM unnest(ARRAY['dumped', 'second']) m, generate_series(0, 51, 3) u,
+              generate_series(0, 41, 5) i;
+       SELECT string_agg(item_id || '=' || to_char(score, 'FM0.000000000'), ',')
+         FROM recsys_recommend('dumped', 7, 10);
+       SELECT string_agg(item_id::text, ',') FROM recsys_recommend('dumped', 1000, 5);"
+
+OUT_A=$(echo "$QUERY" | $PSQL -d $A) || fail "queries in database $A failed"
+OUT_B=$(echo "$QUERY" | $PSQL -d $B) || fail "queries in database $B failed"
+
+[ -n "$OUT_A" ] || fail "no output from database $A"
+if [ "$OUT_A" != "$OUT_B" ]; then
+	echo "database $A:" >&2
+	echo "$OUT_A" >&2
+	echo "database $B:" >&2
+	echo "$OUT_B" >&2
+	fail "the restored models differ from the originals"
+fi
+
+# a new model trained after the restore must get a fresh id (sequence dumped)
+$PSQL -d $B -c "SET recsys.\"verbose\" = off; SET recsys.threads = 1;
+	SELECT recsys_train('mf', 'ratings', 'after', '{\"seed\": 1, \"factors\": 2, \"epochs\": 2}');" \
+	>/dev/null || fail "training after the restore failed in database $B"
+
+echo "pg_dump.sh: ok (models restored, predictions identical)"
+exit 0
