@@ -11,8 +11,8 @@
  * 1 / rank (Zipf, "Human behavior and the principle of least effort", 1949)
  * over a random permutation of the items, kept as a cumulative table; and
  * the number of ratings of every user, proportional to a log-normal weight
- * (so activity varies as in real data), at least one each when there are
- * enough ratings, exactly n_ratings in all and at most n_items per user.
+ * (so activity varies as in real data), exactly n_ratings in all and at
+ * most n_items per user.
  *
  * Rows are then produced user by user, nothing stored: when a user starts,
  * a generator seeded with (seed, user) draws its distinct items.  Light
@@ -121,25 +121,20 @@ split_counts(int64_t *count, const double *weight, int32_t n_users,
 			 int64_t n_ratings, int64_t cap)
 {
 	double		total = 0.0;
-	int64_t		base = n_ratings >= n_users ? 1 : 0;
-	int64_t		left = n_ratings - base * n_users;
-	int64_t		spread = left;
+	int64_t		left = n_ratings;
 	int32_t		u;
 
-	/* everyone rates at least once when there are enough ratings */
-	for (u = 0; u < n_users; u++)
-		count[u] = base;
 	for (u = 0; u < n_users; u++)
 		total += weight[u];
 	for (u = 0; u < n_users; u++)
 	{
-		int64_t		c = (int64_t) floor((double) spread * weight[u] / total);
+		int64_t		c = (int64_t) floor((double) n_ratings * weight[u] / total);
 
-		if (c > cap - count[u])
-			c = cap - count[u];
+		if (c > cap)
+			c = cap;
 		if (c > left)
 			c = left;
-		count[u] += c;
+		count[u] = c;
 		left -= c;
 	}
 	/* the rounding remainder and what the cap cut off: spread it evenly */
