@@ -239,7 +239,7 @@ ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out)
 	out->item_column = pstrdup("item_id");
 	out->rating_column = pstrdup("rating");
 	out->time_column = pstrdup("ts");
-	out->verbose = recsys_verbose;
+	out->verbose = recsys_epoch_notices;
 
 	if (options != NULL)
 	{
@@ -552,9 +552,9 @@ options_of_kind(ReturnSetInfo *rsinfo, const rs_kind *kind)
 	values[0] = CStringGetTextDatum(kind->name);
 	values[1] = CStringGetTextDatum("verbose");
 	values[2] = CStringGetTextDatum("boolean");
-	nulls[3] = true;			/* recsys.verbose */
+	nulls[3] = true;			/* recsys.epoch_notices */
 	nulls[4] = nulls[5] = true;
-	values[6] = CStringGetTextDatum("one NOTICE per epoch (default: the recsys.verbose setting)");
+	values[6] = CStringGetTextDatum("one NOTICE per epoch (default: the recsys.epoch_notices setting)");
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 

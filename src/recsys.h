@@ -28,7 +28,7 @@
 
 extern int	recsys_threads;			/* recsys.threads: 0 = one per core */
 extern int	recsys_max_train_memory;	/* recsys.max_train_memory, in kB */
-extern bool recsys_verbose;			/* recsys.verbose: NOTICE per epoch */
+extern bool recsys_epoch_notices;	/* recsys.epoch_notices: NOTICE per epoch */
 
 /* an allocator that allocates (huge, zeroed) in cxt */
 extern void RecsysAllocatorInit(rs_allocator *alloc, MemoryContext cxt);
@@ -49,7 +49,7 @@ typedef struct RecsysOptions
 	char	   *item_column;
 	char	   *rating_column;
 	char	   *time_column;
-	bool		verbose;		/* NOTICE per epoch (default recsys.verbose) */
+	bool		verbose;		/* NOTICE per epoch (default recsys.epoch_notices) */
 } RecsysOptions;
 
 /* the kind called name, or an error listing the valid kinds */
