@@ -62,6 +62,9 @@ extern Jsonb *OptionsToJsonb(const RecsysOptions *opts);
 extern Jsonb *ParamsToJsonb(const rs_params *params);
 /* metrics of a trained model: best epoch, validation RMSE, history */
 extern Jsonb *MetricsToJsonb(const rs_model *m);
+/* error unless a source column exists with an id (or rating) type */
+extern void CheckSourceColumn(Oid relid, const char *column, bool is_rating,
+							  const char *option);
 
 /* ---- catalog.c: storing, loading and caching models ---- */
 
