@@ -44,3 +44,25 @@ demo:
 
 bench:
 	@bash test/bench/run.sh
+
+# ---- libFuzzer target for the blob reader (clang; FUZZ_SECONDS to taste) ----
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CORE = $(filter-out %/synthetic.c %/ratings.c,$(CORE_SRCS))
+
+test/fuzz/fuzz_blob: test/fuzz/fuzz_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Isrc/core -o $@ \
+		test/fuzz/fuzz_blob.c $(FUZZ_CORE) -lopenblas -lm -pthread
+
+test/fuzz/make_seed: test/fuzz/fuzz_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	$(CC) -g -O1 -DFUZZ_MAKE_SEED -Isrc/core -o $@ \
+		test/fuzz/fuzz_blob.c $(FUZZ_CORE) -lopenblas -lm -pthread
+
+.PHONY: fuzz
+fuzz: test/fuzz/fuzz_blob test/fuzz/make_seed
+	mkdir -p test/fuzz/corpus
+	test/fuzz/make_seed test/fuzz/corpus/seed.blob
+	test/fuzz/fuzz_blob -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-rss_limit_mb=1024 test/fuzz/corpus
+EXTRA_CLEAN += test/fuzz/fuzz_blob test/fuzz/make_seed test/fuzz/corpus crash-* leak-* timeout-*

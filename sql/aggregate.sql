@@ -1,6 +1,6 @@
 -- the recsys_fit aggregate: any query, recsys_store, parallel reading, GROUP BY
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 CREATE TABLE agg_ratings AS
 SELECT * FROM recsys_synthetic_ratings(150, 80, 3000, 3);

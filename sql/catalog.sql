@@ -1,6 +1,6 @@
 -- the catalog: stored rows, replacing, dropping, damaged rows, the cache
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 CREATE TABLE cat_train AS
 SELECT u::bigint AS user_id, i::bigint AS item_id,

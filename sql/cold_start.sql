@@ -1,6 +1,6 @@
 -- cold start: unknown users and items
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 -- users 1..30 and items 1..20; ids 1000+ are unknown to the model
 CREATE TABLE cold_train AS

@@ -1,6 +1,6 @@
 -- bad input to training: sources, columns, types, NULLs, NaN, limits, cancel
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 -- one process reads, so that the memory check below fires at the same row
 SET max_parallel_workers_per_gather = 0;
 

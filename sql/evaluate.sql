@@ -1,6 +1,6 @@
 -- recsys_evaluate: counts, metric relations, NULL rows, errors
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 CREATE TABLE eval_all AS
 SELECT u::bigint AS user_id, i::bigint AS item_id,

@@ -1,6 +1,6 @@
 -- options: recsys_options() and every kind of bad option
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 SELECT kind, option, type, default_value, min_value, max_value
   FROM recsys_options() ORDER BY kind, option;

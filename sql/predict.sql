@@ -1,6 +1,6 @@
 -- recsys_predict: range, accuracy on planted data, NULLs, errors, caching
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 -- planted data: rating = 3 + user effect + item effect; user u skips some items
 CREATE TABLE predict_train AS

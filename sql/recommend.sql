@@ -1,6 +1,6 @@
 -- recsys_recommend: k best, ordering, rated items, errors
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 CREATE TABLE rec_train AS
 SELECT u::bigint AS user_id, i::bigint AS item_id,

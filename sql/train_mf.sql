@@ -1,6 +1,6 @@
 -- recsys_train with the mf kind: name, catalog row, metrics, accuracy, variants
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 CREATE TABLE train_mf_ratings AS
 SELECT * FROM recsys_synthetic_ratings(200, 100, 4000, 7);
@@ -100,9 +100,11 @@ SELECT name, source, n_ratings FROM recsys_models WHERE source LIKE '"Train%';
 DROP SCHEMA "Train Schema" CASCADE;
 
 -- one NOTICE per epoch with verbose on, on a tiny deterministic case
+-- (terse: the detail holds the epoch's wall time)
+\set VERBOSITY terse
 CREATE TABLE train_mf_tiny (user_id bigint, item_id bigint, rating real);
 INSERT INTO train_mf_tiny VALUES (1, 1, 5), (1, 2, 3), (2, 1, 4), (2, 2, 1);
-SET recsys."verbose" = on;
+SET recsys.epoch_notices = on;
 SELECT recsys_train('mf', 'train_mf_tiny', 'tm_tiny',
                     '{"seed": 1, "epochs": 2, "factors": 2, "validation_fraction": 0}');
 SELECT jsonb_array_length(metrics->'history') AS epochs
@@ -111,10 +113,12 @@ SELECT jsonb_array_length(metrics->'history') AS epochs
 SELECT recsys_train('mf', 'train_mf_tiny', 'tm_tiny',
                     '{"seed": 1, "epochs": 2, "factors": 2, "validation_fraction": 0,
                       "verbose": false}');
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 SELECT recsys_train('mf', 'train_mf_tiny', 'tm_tiny',
                     '{"seed": 1, "epochs": 1, "factors": 2, "validation_fraction": 0,
                       "verbose": true}');
+
+\set VERBOSITY default
 
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
 DROP VIEW train_mf_view;

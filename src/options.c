@@ -22,6 +22,7 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "recsys.h"
@@ -29,6 +30,7 @@
 #include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
 /* Options every kind accepts: they are read by the glue, not the core */
@@ -239,7 +241,7 @@ ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out)
 	out->item_column = pstrdup("item_id");
 	out->rating_column = pstrdup("rating");
 	out->time_column = pstrdup("ts");
-	out->verbose = recsys_verbose;
+	out->verbose = recsys_epoch_notices;
 
 	if (options != NULL)
 	{
@@ -552,9 +554,9 @@ options_of_kind(ReturnSetInfo *rsinfo, const rs_kind *kind)
 	values[0] = CStringGetTextDatum(kind->name);
 	values[1] = CStringGetTextDatum("verbose");
 	values[2] = CStringGetTextDatum("boolean");
-	nulls[3] = true;			/* recsys.verbose */
+	nulls[3] = true;			/* recsys.epoch_notices */
 	nulls[4] = nulls[5] = true;
-	values[6] = CStringGetTextDatum("one NOTICE per epoch (default: the recsys.verbose setting)");
+	values[6] = CStringGetTextDatum("one NOTICE per epoch (default: the recsys.epoch_notices setting)");
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -577,4 +579,56 @@ recsys_options(PG_FUNCTION_ARGS)
 			options_of_kind(rsinfo, rs_kinds[i]);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * Error unless column of the relation exists and can be read as a user or
+ * item id (an integer type) or, if is_rating, as a rating (any numeric
+ * type); domains count as their base type.  option is the option that names
+ * the column in training, or NULL where the column comes from a stored model.
+ */
+void
+CheckSourceColumn(Oid relid, const char *column, bool is_rating,
+				  const char *option)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+	Oid			type;
+
+	if (attnum == InvalidAttrNumber || attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, get_rel_name(relid)),
+				 option ?
+				 errhint("Name the column to use with the option \"%s\".", option) :
+				 errhint("The model reads the columns named in its training options; rename them in a view.")));
+
+	type = getBaseType(get_atttype(relid, attnum));
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return;
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			if (is_rating)
+				return;
+			break;
+		default:
+			break;
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of relation \"%s\" has type %s",
+					column, get_rel_name(relid),
+					format_type_be(get_atttype(relid, attnum))),
+			 is_rating ?
+			 errdetail("Ratings must be of type smallint, integer, bigint, real, double precision or numeric.") :
+			 errdetail("User and item ids must be of type smallint, integer or bigint."),
+			 option ?
+			 errhint("Cast the column in a view, or name another column with the option \"%s\".", option) :
+			 errhint("Cast the column in a view.")));
 }

@@ -28,7 +28,7 @@ extern int	openblas_get_num_procs(void);
 
 int			recsys_threads = 0;
 int			recsys_max_train_memory = 1024 * 1024;	/* kB: 1 GB */
-bool		recsys_verbose = true;
+bool		recsys_epoch_notices = true;
 
 void		_PG_init(void);
 
@@ -61,10 +61,10 @@ _PG_init(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
-	DefineCustomBoolVariable("recsys.verbose",
+	DefineCustomBoolVariable("recsys.epoch_notices",
 							 "Reports the progress of training with one NOTICE per epoch.",
 							 NULL,
-							 &recsys_verbose,
+							 &recsys_epoch_notices,
 							 true,
 							 PGC_USERSET,
 							 0,

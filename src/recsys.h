@@ -28,7 +28,7 @@
 
 extern int	recsys_threads;			/* recsys.threads: 0 = one per core */
 extern int	recsys_max_train_memory;	/* recsys.max_train_memory, in kB */
-extern bool recsys_verbose;			/* recsys.verbose: NOTICE per epoch */
+extern bool recsys_epoch_notices;	/* recsys.epoch_notices: NOTICE per epoch */
 
 /* an allocator that allocates (huge, zeroed) in cxt */
 extern void RecsysAllocatorInit(rs_allocator *alloc, MemoryContext cxt);
@@ -49,7 +49,7 @@ typedef struct RecsysOptions
 	char	   *item_column;
 	char	   *rating_column;
 	char	   *time_column;
-	bool		verbose;		/* NOTICE per epoch (default recsys.verbose) */
+	bool		verbose;		/* NOTICE per epoch (default recsys.epoch_notices) */
 } RecsysOptions;
 
 /* the kind called name, or an error listing the valid kinds */
@@ -62,6 +62,9 @@ extern Jsonb *OptionsToJsonb(const RecsysOptions *opts);
 extern Jsonb *ParamsToJsonb(const rs_params *params);
 /* metrics of a trained model: best epoch, validation RMSE, history */
 extern Jsonb *MetricsToJsonb(const rs_model *m);
+/* error unless a source column exists with an id (or rating) type */
+extern void CheckSourceColumn(Oid relid, const char *column, bool is_rating,
+							  const char *option);
 
 /* ---- catalog.c: storing, loading and caching models ---- */
 

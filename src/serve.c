@@ -155,45 +155,6 @@ recsys_recommend(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* error out unless column col of rel exists and has one of the types */
-static void
-CheckColumn(Oid relid, const char *col, const char *what, bool integer_only)
-{
-	AttrNumber	attnum = get_attnum(relid, col);
-	Oid			type;
-
-	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						col, get_rel_name(relid)),
-				 errhint("The model reads the %s from column \"%s\", as in its training.",
-						 what, col)));
-	type = get_atttype(relid, attnum);
-	switch (type)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			return;
-		case FLOAT4OID:
-		case FLOAT8OID:
-		case NUMERICOID:
-			if (!integer_only)
-				return;
-			break;
-		default:
-			break;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("column \"%s\" of relation \"%s\" has type %s",
-					col, get_rel_name(relid), format_type_be(type)),
-			 errdetail(integer_only
-					   ? "Ids must be of an integer type (smallint, integer or bigint)."
-					   : "Ratings must be of a numeric type.")));
-}
-
 PG_FUNCTION_INFO_V1(recsys_evaluate);
 /* SQL recsys_evaluate(model, source): RMSE and MAE on a table of ratings */
 Datum
@@ -251,9 +212,8 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 				cols[c] = v;
 		}
 
-	CheckColumn(relid, cols[0], "user ids", true);
-	CheckColumn(relid, cols[1], "item ids", true);
-	CheckColumn(relid, cols[2], "ratings", false);
+	for (c = 0; c < 3; c++)
+		CheckSourceColumn(relid, cols[c], c == 2, NULL);
 
 	sql = psprintf("SELECT %s::int8, %s::int8, %s::float8 FROM %s",
 				   quote_identifier(cols[0]), quote_identifier(cols[1]),

@@ -457,15 +457,17 @@ train_epoch_end(void *arg, const rs_epoch_info *info)
 
 	if (progress->verbose)
 	{
+		/* timings go into the detail, as VACUUM VERBOSE does */
 		if (isnan(info->val_rmse))
 			ereport(NOTICE,
-					(errmsg("epoch %d: train loss %.4f, %.2f s",
-							info->epoch, info->train_loss, info->seconds)));
+					(errmsg("epoch %d: train loss %.4f",
+							info->epoch, info->train_loss),
+					 errdetail("The epoch took %.2f s.", info->seconds)));
 		else
 			ereport(NOTICE,
-					(errmsg("epoch %d: train loss %.4f, validation RMSE %.4f, %.2f s",
-							info->epoch, info->train_loss, info->val_rmse,
-							info->seconds)));
+					(errmsg("epoch %d: train loss %.4f, validation RMSE %.4f",
+							info->epoch, info->train_loss, info->val_rmse),
+					 errdetail("The epoch took %.2f s.", info->seconds)));
 	}
 
 	if (progress->n_epochs > 0)
@@ -593,49 +595,6 @@ recsys_fit_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(result);
 }
 
-/* Error unless column name of rel exists and has one of the types */
-static void
-check_column(Oid relid, const char *relname, const char *column,
-			 const char *option, bool is_rating)
-{
-	AttrNumber	attnum = get_attnum(relid, column);
-	Oid			type;
-
-	if (attnum == InvalidAttrNumber || attnum < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" does not exist in relation \"%s\"",
-						column, relname),
-				 errhint("Name the column to use with the option \"%s\".", option)));
-
-	type = getBaseType(get_atttype(relid, attnum));
-	switch (type)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			return;
-		case FLOAT4OID:
-		case FLOAT8OID:
-		case NUMERICOID:
-			if (is_rating)
-				return;
-			break;
-		default:
-			break;
-	}
-
-	ereport(ERROR,
-			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("column \"%s\" of relation \"%s\" has type %s",
-					column, relname, format_type_be(get_atttype(relid, attnum))),
-			 is_rating ?
-			 errdetail("Ratings must be of type smallint, integer, bigint, real, double precision or numeric.") :
-			 errdetail("User and item ids must be of type smallint, integer or bigint."),
-			 errhint("Cast the column in a view, or name another column with the option \"%s\".",
-					 option)));
-}
-
 /*
  * Train a model of a kind on a table or view and store it under name
  * (default <relation>_<kind>); returns the name.
@@ -682,9 +641,9 @@ recsys_train(PG_FUNCTION_ARGS)
 	name = PG_ARGISNULL(2) ? psprintf("%s_%s", relname, kind->name)
 		: text_to_cstring(PG_GETARG_TEXT_PP(2));
 
-	check_column(relid, relname, opts.user_column, "user_column", false);
-	check_column(relid, relname, opts.item_column, "item_column", false);
-	check_column(relid, relname, opts.rating_column, "rating_column", true);
+	CheckSourceColumn(relid, opts.user_column, false, "user_column");
+	CheckSourceColumn(relid, opts.item_column, false, "item_column");
+	CheckSourceColumn(relid, opts.rating_column, true, "rating_column");
 
 	/* recsys_fit lives in the schema of this function, the extension's */
 	extschema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));

@@ -6,8 +6,8 @@
  * A model is saved as one header (magic "RSYM", format version, kind name,
  * sizes, scalars, and the options as (name, value) pairs so options added
  * later load with their defaults) followed by tensor chunks.  A chunk (magic
- * "RSYC", format version, dtype, tensor name, element offset and count,
- * CRC-32C of its payload) carries a run of one tensor's elements, so a tensor
+ * "RSYC", format version, dtype, tensor name and shape, element offset and
+ * count, CRC-32C of these fields and its payload) carries a run of one tensor's elements, so a tensor
  * of any size is stored as several rows of at most RS_CHUNK_MAX_BYTES each
  * and no model is bounded by the 1 GB limit of a bytea.  Every field is
  * checked on load: the magic, the version, the kind, option names and
@@ -38,7 +38,10 @@ extern uint32_t rs_crc32c(uint32_t crc, const void *data, size_t len);
 /* ---- header ---- */
 extern size_t rs_header_size(const rs_model *m);
 extern void rs_header_write(const rs_model *m, uint8_t *buf);
-/* check a header and create the model it describes, tensors zeroed */
+/*
+ * check a header (buf holds exactly its rs_header_size bytes) and create the
+ * model it describes, tensors zeroed
+ */
 extern rs_status rs_header_read(const uint8_t *buf, size_t len,
 								const rs_allocator *alloc, rs_model **out,
 								rs_error *err);
@@ -54,7 +57,9 @@ extern size_t rs_chunk_elements(const rs_tensor *t);
 /*
  * Copy a chunk into the tensor of m it names, after checking it.  filled
  * (one counter per tensor of m, zero at first) counts elements written, so
- * rs_chunks_complete can tell a missing or doubled chunk.
+ * rs_chunks_complete can tell a missing or doubled chunk.  The chunks of one
+ * tensor must be read in ascending offset order (each starting where the
+ * previous one ended; tensors may interleave): that makes the count exact.
  */
 extern rs_status rs_chunk_read(rs_model *m, const uint8_t *buf, size_t len,
 							   size_t *filled, rs_error *err);

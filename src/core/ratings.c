@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "ratings.h"
 
 #define RS_RATINGS_MAGIC 0x54525352u	/* "RSRT" read as little-endian */
@@ -83,68 +84,6 @@ struct rs_ratings
 	rs_idmap	users;
 	rs_idmap	items;
 };
-
-/* ---------- little-endian helpers ---------- */
-
-/* store v little-endian at p */
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) v;
-	p[1] = (uint8_t) (v >> 8);
-	p[2] = (uint8_t) (v >> 16);
-	p[3] = (uint8_t) (v >> 24);
-}
-
-/* store v little-endian at p */
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t) v);
-	put_u32(p + 4, (uint32_t) (v >> 32));
-}
-
-/* load a little-endian u32 */
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | ((uint32_t) p[1] << 8) |
-		((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
-}
-
-/* load a little-endian u64 */
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	return (uint64_t) get_u32(p) | ((uint64_t) get_u32(p + 4) << 32);
-}
-
-/*
- * Copy n elements of width bytes (4 or 8) between host order and
- * little-endian; the same function works in both directions.  Floats share
- * the byte order of integers of their size on every platform we target.
- */
-static void
-copy_le(void *dst, const void *src, size_t n, size_t width)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(dst, src, n * width);
-#else
-	const uint8_t *s = src;
-	uint8_t    *d = dst;
-	size_t		i,
-				b;
-
-	for (i = 0; i < n; i++)
-		for (b = 0; b < width; b++)
-			d[i * width + b] = s[i * width + width - 1 - b];
-#endif
-}
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && \
-	__BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
-#error "recsys supports little- and big-endian hosts only"
-#endif
 
 /* ---------- id maps ---------- */
 
@@ -462,26 +401,26 @@ rs_ratings_serialize(const rs_ratings *r, uint8_t *buf)
 {
 	uint8_t    *p = buf;
 
-	put_u32(p, RS_RATINGS_MAGIC);
-	put_u32(p + 4, RS_RATINGS_VERSION);
-	put_u32(p + 8, r->with_time ? 1u : 0u);
-	put_u32(p + 12, 0);
-	put_u64(p + 16, r->n);
-	put_u64(p + 24, r->users.n);
-	put_u64(p + 32, r->items.n);
+	rs_put_u32(p, RS_RATINGS_MAGIC);
+	rs_put_u32(p + 4, RS_RATINGS_VERSION);
+	rs_put_u32(p + 8, r->with_time ? 1u : 0u);
+	rs_put_u32(p + 12, 0);
+	rs_put_u64(p + 16, r->n);
+	rs_put_u64(p + 24, r->users.n);
+	rs_put_u64(p + 32, r->items.n);
 	p += RS_RATINGS_HEADER;
-	copy_le(p, r->users.ids, r->users.n, 8);
+	rs_copy_le(p, r->users.ids, r->users.n, 8);
 	p += r->users.n * 8;
-	copy_le(p, r->items.ids, r->items.n, 8);
+	rs_copy_le(p, r->items.ids, r->items.n, 8);
 	p += r->items.n * 8;
-	copy_le(p, r->user, r->n, 4);
+	rs_copy_le(p, r->user, r->n, 4);
 	p += r->n * 4;
-	copy_le(p, r->item, r->n, 4);
+	rs_copy_le(p, r->item, r->n, 4);
 	p += r->n * 4;
-	copy_le(p, r->rating, r->n, 4);
+	rs_copy_le(p, r->rating, r->n, 4);
 	p += r->n * 4;
 	if (r->with_time)
-		copy_le(p, r->time, r->n, 8);
+		rs_copy_le(p, r->time, r->n, 8);
 }
 
 /* load n ids into m and build its table; duplicates are corruption */
@@ -496,7 +435,7 @@ idmap_load(rs_idmap *m, const rs_allocator *a, const uint8_t *p, size_t n,
 	if (m->ids == NULL)
 		return rs_error_set(err, RS_ERR_NOMEM, what, "out of memory for %s ids", what);
 	m->cap = n ? n : 1;
-	copy_le(m->ids, p, n, 8);
+	rs_copy_le(m->ids, p, n, 8);
 	while (n * 8 > n_slots * 5)
 		n_slots *= 2;
 	m->slots = rs_alloc(a, rs_mul_size(n_slots, sizeof(uint32_t)));
@@ -536,17 +475,17 @@ rs_ratings_deserialize(const uint8_t *buf, size_t len,
 	*out = NULL;
 	if (len < RS_RATINGS_HEADER)
 		return rs_error_set(err, RS_ERR_CORRUPT, "", "serialized ratings truncated: %zu bytes", len);
-	if (get_u32(buf) != RS_RATINGS_MAGIC)
+	if (rs_get_u32(buf) != RS_RATINGS_MAGIC)
 		return rs_error_set(err, RS_ERR_CORRUPT, "", "serialized ratings have a wrong magic number");
-	if (get_u32(buf + 4) != RS_RATINGS_VERSION)
+	if (rs_get_u32(buf + 4) != RS_RATINGS_VERSION)
 		return rs_error_set(err, RS_ERR_CORRUPT, "", "serialized ratings have version %u, expected %u",
-							get_u32(buf + 4), RS_RATINGS_VERSION);
-	flags = get_u32(buf + 8);
-	if ((flags & ~1u) != 0 || get_u32(buf + 12) != 0)
+							rs_get_u32(buf + 4), RS_RATINGS_VERSION);
+	flags = rs_get_u32(buf + 8);
+	if ((flags & ~1u) != 0 || rs_get_u32(buf + 12) != 0)
 		return rs_error_set(err, RS_ERR_CORRUPT, "", "serialized ratings have unknown flags");
-	n = get_u64(buf + 16);
-	n_users = get_u64(buf + 24);
-	n_items = get_u64(buf + 32);
+	n = rs_get_u64(buf + 16);
+	n_users = rs_get_u64(buf + 24);
+	n_items = rs_get_u64(buf + 32);
 	/* check the counts against the length before allocating anything */
 	if (n_users > RS_ID_MAX || n_items > RS_ID_MAX || n > SIZE_MAX / 16 ||
 		image_size((size_t) n, (size_t) n_users, (size_t) n_items, flags & 1) != len)
@@ -565,14 +504,14 @@ rs_ratings_deserialize(const uint8_t *buf, size_t len,
 	p += n_items * 8;
 	if ((st = ratings_reserve(r, (size_t) n, err)) != RS_OK)
 		goto fail;
-	copy_le(r->user, p, (size_t) n, 4);
+	rs_copy_le(r->user, p, (size_t) n, 4);
 	p += n * 4;
-	copy_le(r->item, p, (size_t) n, 4);
+	rs_copy_le(r->item, p, (size_t) n, 4);
 	p += n * 4;
-	copy_le(r->rating, p, (size_t) n, 4);
+	rs_copy_le(r->rating, p, (size_t) n, 4);
 	p += n * 4;
 	if (r->with_time)
-		copy_le(r->time, p, (size_t) n, 8);
+		rs_copy_le(r->time, p, (size_t) n, 8);
 	r->n = (size_t) n;
 
 	for (j = 0; j < r->n; j++)

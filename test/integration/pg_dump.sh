@@ -28,7 +28,7 @@ createdb $B || fail "could not create database $B"
 
 $PSQL -d $A >/dev/null <<'SQL' || fail "could not train a model in database $A"
 SET recsys.threads = 1;
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 CREATE EXTENSION recsys;
 CREATE TABLE ratings AS
 SELECT u::bigint AS user_id, i::bigint AS item_id,
@@ -65,7 +65,7 @@ if [ "$OUT_A" != "$OUT_B" ]; then
 fi
 
 # a new model trained after the restore must get a fresh id (sequence dumped)
-$PSQL -d $B -c "SET recsys.\"verbose\" = off; SET recsys.threads = 1;
+$PSQL -d $B -c "SET recsys.epoch_notices = off; SET recsys.threads = 1;
 	SELECT recsys_train('mf', 'ratings', 'after', '{\"seed\": 1, \"factors\": 2, \"epochs\": 2}');" \
 	>/dev/null || fail "training after the restore failed in database $B"
 

@@ -243,6 +243,67 @@ test_blob_damage(void)
 	rs_model_free(m);
 }
 
+/* store a little-endian u32 (test helper) */
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t) v;
+	p[1] = (uint8_t) (v >> 8);
+	p[2] = (uint8_t) (v >> 16);
+	p[3] = (uint8_t) (v >> 24);
+}
+
+/* options by name: unknown names are damage, missing ones take defaults */
+static void
+test_blob_header_options(void)
+{
+	rs_model   *m = small_model();
+	rs_model   *back = NULL;
+	rs_error	err;
+	size_t		hlen,
+				at,
+				last_len;
+	uint8_t    *h;
+	const rs_kind *kind;
+	int			n_opts;
+	double		saved;
+
+	if (m == NULL)
+		return;
+	kind = m->kind;
+	n_opts = kind->n_options;
+	/* give the last option a value other than its default */
+	saved = m->params.value[n_opts - 1];
+	m->params.value[n_opts - 1] = kind->options[n_opts - 1].def;
+	hlen = rs_header_size(m);
+	h = malloc(hlen);
+	rs_header_write(m, h);
+
+	/* rename the first option and fix the CRC: still refused */
+	at = 12 + 4 + strlen(kind->name) + 52 + 4;
+	h[at] ^= 0x20;
+	put32(h + hlen - 4, rs_crc32c(0, h, hlen - 4));
+	CHECK(rs_header_read(h, hlen, &rs_malloc_allocator, &back, &err) == RS_ERR_CORRUPT);
+	CHECK_MSG(strcmp(err.field + 1, kind->options[0].name + 1) == 0, "field %s", err.field);
+	h[at] ^= 0x20;
+
+	/* drop the last option: it loads with its default */
+	last_len = 4 + strlen(kind->options[n_opts - 1].name) + 8;
+	put32(h + 12 + 4 + strlen(kind->name) + 48, (uint32_t) (n_opts - 1));
+	put32(h + 8, (uint32_t) (hlen - last_len));
+	put32(h + hlen - last_len - 4, rs_crc32c(0, h, hlen - last_len - 4));
+	CHECK_MSG(rs_header_read(h, hlen - last_len, &rs_malloc_allocator, &back, &err) == RS_OK,
+			  "%s", err.message);
+	if (back)
+	{
+		CHECK(back->params.value[n_opts - 1] == kind->options[n_opts - 1].def);
+		rs_model_free(back);
+	}
+	m->params.value[n_opts - 1] = saved;
+	free(h);
+	rs_model_free(m);
+}
+
 void
 suite_blob(void)
 {
@@ -250,4 +311,5 @@ suite_blob(void)
 	unit_run("blob_round_trip", test_blob_round_trip);
 	unit_run("blob_chunks", test_blob_chunks);
 	unit_run("blob_damage", test_blob_damage);
+	unit_run("blob_header_options", test_blob_header_options);
 }
