@@ -34,6 +34,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "mf.h"
@@ -51,6 +52,9 @@
 #endif
 
 /* ---------- options ---------- */
+
+/* most threads one per-rating SGD epoch uses (their state is on the stack) */
+#define MF_MAX_THREADS 64
 
 static const char *const mf_optimizers[] = {"sgd", "adam", NULL};
 
@@ -76,6 +80,7 @@ enum
 	OPT_SEED,
 	OPT_BIASES,
 	OPT_INIT_STD,
+	OPT_THREADS,
 	MF_N_OPTIONS
 };
 
@@ -107,6 +112,8 @@ static const rs_option_def mf_options[MF_N_OPTIONS] = {
 	"learn a global mean and user and item biases"},
 	{"init_std", RS_OPT_REAL, 0.01, 0, 10, NULL,
 	"standard deviation of the initial factors"},
+	{"threads", RS_OPT_INT, 0, 0, MF_MAX_THREADS, NULL,
+	"threads of per-rating SGD (0: the caller's default, recsys.threads)"},
 };
 
 /* ---------- model state ---------- */
@@ -297,18 +304,18 @@ mf_raw(const rs_model *m, const mf_impl *impl, int32_t u, int32_t i)
 }
 
 /*
- * One epoch of per-rating SGD (Funk 2006): for each rating, with
- * e = r - rhat,
+ * Per-rating SGD (Funk 2006) over rows [begin, end) of d: for each rating,
+ * with e = r - rhat,
  *	 b_u += lr (e - bias_l2 b_u),		b_i += lr (e - bias_l2 b_i)
  *	 p_u += lr (e q_i - l2 p_u),		q_i += lr (e p_u - l2 q_i)
- * using the old p_u in the update of q_i.  Returns the mean of e^2 before
- * each update.
+ * using the old p_u in the update of q_i.  Adds e^2 before each update to
+ * *loss, in row order, so that cutting an epoch into pieces sums the same.
  */
-static double
-mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
-			 const rs_train_hooks *hooks)
+static void
+mf_sgd_rows(const rs_model *m, const rs_dataset *d, size_t begin, size_t end,
+			float lr, double *loss)
 {
-	mf_impl    *impl = m->impl;
+	const mf_impl *impl = m->impl;
 	const int	k = impl->k;
 	const float l2 = (float) m->params.value[OPT_L2];
 	const float bl2 = (float) m->params.value[OPT_BIAS_L2];
@@ -317,20 +324,22 @@ mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
 	float	   *restrict Q = impl->q;
 	float	   *bu = impl->bu;
 	float	   *bi = impl->bi;
-	double		loss = 0.0;
+	const int32_t *user = d->user;
+	const int32_t *item = d->item;
+	const float *rating = d->rating;
+	double		acc = *loss;
 	size_t		r;
-	size_t		next_progress = RS_PROGRESS_STEP;
 
-	for (r = 0; r < d->n; r++)
+	for (r = begin; r < end; r++)
 	{
-		int32_t		u = d->user[r];
-		int32_t		i = d->item[r];
+		int32_t		u = user[r];
+		int32_t		i = item[r];
 		float	   *restrict pu = P + (size_t) u * k;
 		float	   *restrict qi = Q + (size_t) i * k;
 		float		e;
 		int			f;
 
-		e = d->rating[r] - mf_dot(pu, qi, k);
+		e = rating[r] - mf_dot(pu, qi, k);
 		if (bu)
 		{
 			float		b1 = bu[u];
@@ -340,7 +349,7 @@ mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
 			bu[u] = b1 + lr * (e - bl2 * b1);
 			bi[i] = b2 + lr * (e - bl2 * b2);
 		}
-		loss += (double) e * e;
+		acc += (double) e * e;
 		for (f = 0; f < k; f++)
 		{
 			float		pf = pu[f];
@@ -349,15 +358,138 @@ mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
 			pu[f] = pf + lr * (e * qf - l2 * pf);
 			qi[f] = qf + lr * (e * pf - l2 * qf);
 		}
+	}
+	*loss = acc;
+}
 
-		if (r + 1 == next_progress)
-		{
-			next_progress += RS_PROGRESS_STEP;
-			if (hooks && hooks->progress)
-				hooks->progress(hooks->arg, epoch, r + 1, d->n);
-		}
+/*
+ * One epoch of per-rating SGD on the calling thread; returns the mean of
+ * e^2 before each update.  Progress every RS_PROGRESS_STEP rows.
+ */
+static double
+mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
+			 const rs_train_hooks *hooks)
+{
+	double		loss = 0.0;
+	size_t		begin;
+
+	for (begin = 0; begin < d->n; begin += RS_PROGRESS_STEP)
+	{
+		size_t		end = d->n - begin > RS_PROGRESS_STEP ?
+			begin + RS_PROGRESS_STEP : d->n;
+
+		mf_sgd_rows(m, d, begin, end, lr, &loss);
+		if (end - begin == RS_PROGRESS_STEP && hooks && hooks->progress)
+			hooks->progress(hooks->arg, epoch, end, d->n);
 	}
 	return loss / (double) d->n;
+}
+
+/*----
+ * Parallel per-rating SGD: Hogwild (Niu, Recht, Re and Wright, "Hogwild!: a
+ * lock-free approach to parallelizing stochastic gradient descent", NIPS
+ * 2011).  The rows are already shuffled; each thread runs mf_sgd_rows over
+ * its own contiguous slice and all of them update P, Q and the biases
+ * without locks.  A rating touches one row of P and one of Q out of
+ * n_users + n_items, so two threads rarely write the same row at once, and
+ * a lost update only adds a little noise to SGD.  LibMF's blocks (Chin,
+ * Zhuang, Juan and Lin, ACM TIST 2015) avoid the collisions but need the
+ * rows bucketed by block (a second copy of the ratings or a sort per
+ * epoch); on two cores Hogwild measured as fast (test/bench/RESULTS.md).
+ *
+ * The epoch runs in rounds of threads * RS_PROGRESS_STEP rows: the calling
+ * thread starts threads - 1 workers, does one slice itself, joins them, and
+ * only then calls the progress hook, which may longjmp (a cancel): no
+ * worker is running then.  Workers touch only the model's weights and the
+ * rows, allocated before they start, and never call back.  Thread creation
+ * costs some 50 us a round, well under 1 % of a round's work.
+ */
+typedef struct mf_worker
+{
+	const rs_model *m;
+	const rs_dataset *d;
+	size_t		begin;			/* rows [begin, end) */
+	size_t		end;
+	float		lr;
+	double		loss;			/* sum of e^2 over the slice */
+	pthread_t	thread;
+	bool		started;
+} mf_worker;
+
+/* body of a worker thread: one slice of rows */
+static void *
+mf_worker_main(void *arg)
+{
+	mf_worker  *w = arg;
+
+	w->loss = 0.0;
+	mf_sgd_rows(w->m, w->d, w->begin, w->end, w->lr, &w->loss);
+	return NULL;
+}
+
+/* one epoch of Hogwild SGD with n_threads threads (see above) */
+static double
+mf_epoch_sgd_parallel(rs_model *m, rs_dataset *d, int epoch, float lr,
+					  int n_threads, const rs_train_hooks *hooks)
+{
+	mf_worker	w[MF_MAX_THREADS];
+	const size_t round = (size_t) n_threads * RS_PROGRESS_STEP;
+	double		loss = 0.0;
+	size_t		begin;
+	int			t;
+
+	for (begin = 0; begin < d->n; begin += round)
+	{
+		size_t		end = d->n - begin > round ? begin + round : d->n;
+		size_t		slice = (end - begin + (size_t) n_threads - 1) / (size_t) n_threads;
+
+		for (t = 0; t < n_threads; t++)
+		{
+			size_t		b = begin + (size_t) t * slice;
+
+			w[t].m = m;
+			w[t].d = d;
+			w[t].begin = b < end ? b : end;
+			w[t].end = b + slice < end ? b + slice : end;
+			w[t].lr = lr;
+			w[t].loss = 0.0;
+			w[t].started = false;
+		}
+		/* slice 0 is the calling thread's; a worker that fails to start too */
+		for (t = 1; t < n_threads; t++)
+			w[t].started = w[t].begin < w[t].end &&
+				pthread_create(&w[t].thread, NULL, mf_worker_main, &w[t]) == 0;
+		mf_worker_main(&w[0]);
+		for (t = 1; t < n_threads; t++)
+		{
+			if (w[t].started)
+				pthread_join(w[t].thread, NULL);
+			else if (w[t].begin < w[t].end)
+				mf_worker_main(&w[t]);
+		}
+		for (t = 0; t < n_threads; t++)
+			loss += w[t].loss;
+
+		/* no worker runs now: the hook may longjmp */
+		if (end - begin == round && hooks && hooks->progress)
+			hooks->progress(hooks->arg, epoch, end, d->n);
+	}
+	return loss / (double) d->n;
+}
+
+/* threads of an epoch: the option, else the caller's default, at least 1 */
+static int
+mf_threads(const rs_model *m, const rs_train_hooks *hooks)
+{
+	int			n = (int) m->params.value[OPT_THREADS];
+
+	if (n <= 0)
+		n = hooks ? hooks->threads : 1;
+	if (n < 1)
+		n = 1;
+	if (n > MF_MAX_THREADS)
+		n = MF_MAX_THREADS;
+	return n;
 }
 
 /*
@@ -638,12 +770,15 @@ mf_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 	const rs_params *p = &m->params;
 	float		lr = (float) (p->value[OPT_LEARNING_RATE] *
 							  pow(p->value[OPT_LR_DECAY], (double) (epoch - 1)));
+	int			n_threads = mf_threads(m, hooks);
 
 	/* the first epoch uses the order rs_model_train shuffled into */
 	if (epoch > 1)
 		rs_dataset_shuffle(train, rng);
 	if (mf_uses_batches(p))
 		return mf_epoch_batches(m, train, epoch, lr, hooks);
+	if (n_threads > 1 && train->n > RS_PROGRESS_STEP)
+		return mf_epoch_sgd_parallel(m, train, epoch, lr, n_threads, hooks);
 	return mf_epoch_sgd(m, train, epoch, lr, hooks);
 }
 
