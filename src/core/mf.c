@@ -388,92 +388,131 @@ mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
 /*----
  * Parallel per-rating SGD: Hogwild (Niu, Recht, Re and Wright, "Hogwild!: a
  * lock-free approach to parallelizing stochastic gradient descent", NIPS
- * 2011).  The rows are already shuffled; each thread runs mf_sgd_rows over
- * its own contiguous slice and all of them update P, Q and the biases
- * without locks.  A rating touches one row of P and one of Q out of
+ * 2011).  Thread t owns a fixed part t of the rows (they were shuffled
+ * once by rs_model_train), shuffles it at the start of each epoch after the
+ * first, and runs mf_sgd_rows over it; all threads update P, Q and the
+ * biases without locks.  A rating touches one row of P and one of Q out of
  * n_users + n_items, so two threads rarely write the same row at once, and
- * a lost update only adds a little noise to SGD.  LibMF's blocks (Chin,
- * Zhuang, Juan and Lin, ACM TIST 2015) avoid the collisions but need the
- * rows bucketed by block (a second copy of the ratings or a sort per
- * epoch); on two cores Hogwild measured as fast (test/bench/RESULTS.md).
+ * a lost update only adds a little noise to SGD.  Shuffling within the parts
+ * (as LibMF shuffles within its blocks) keeps the shuffle parallel too: a
+ * serial Fisher-Yates over all rows took a third of a two-thread epoch.
+ * LibMF's blocks (Chin, Zhuang, Juan and Lin, ACM TIST 2015) avoid the
+ * collisions but need the rows bucketed by block; on two cores Hogwild
+ * already runs an epoch 1.75 to 1.85 times faster than one thread
+ * (test/bench/RESULTS.md, "Issue 3: scale").
  *
- * The epoch runs in rounds of threads * RS_PROGRESS_STEP rows: the calling
- * thread starts threads - 1 workers, does one slice itself, joins them, and
- * only then calls the progress hook, which may longjmp (a cancel): no
- * worker is running then.  Workers touch only the model's weights and the
- * rows, allocated before they start, and never call back.  Thread creation
- * costs some 50 us a round, well under 1 % of a round's work.
+ * The epoch runs in rounds: each thread does at most RS_PROGRESS_STEP rows
+ * of its part (or, first, the shuffle of its part); the calling thread does
+ * part 0 itself, joins the workers, and only then calls the progress hook,
+ * which may longjmp (a cancel): no worker is running then.  Workers touch
+ * only the model's weights and the rows, allocated before they start, and
+ * never call back.  Creating a thread costs some 50 us a round, well under
+ * 1 % of a round's work.
  */
 typedef struct mf_worker
 {
 	const rs_model *m;
-	const rs_dataset *d;
-	size_t		begin;			/* rows [begin, end) */
+	rs_dataset	part;			/* this thread's rows (a slice of the data) */
+	size_t		begin;			/* this round: rows [begin, end) of part */
 	size_t		end;
+	bool		shuffle;		/* this round: shuffle part instead */
+	rs_rng		rng;			/* for the shuffle */
 	float		lr;
-	double		loss;			/* sum of e^2 over the slice */
+	double		loss;			/* sum of e^2 over the part so far */
 	pthread_t	thread;
 	bool		started;
 } mf_worker;
 
-/* body of a worker thread: one slice of rows */
+/* body of a worker thread: one round of its part */
 static void *
 mf_worker_main(void *arg)
 {
 	mf_worker  *w = arg;
 
-	w->loss = 0.0;
-	mf_sgd_rows(w->m, w->d, w->begin, w->end, w->lr, &w->loss);
+	if (w->shuffle)
+		rs_dataset_shuffle(&w->part, &w->rng);
+	else
+		mf_sgd_rows(w->m, &w->part, w->begin, w->end, w->lr, &w->loss);
 	return NULL;
+}
+
+/*
+ * Run one round on every thread: workers 1.. on new threads, worker 0 on
+ * the calling thread (and any worker whose thread could not start).
+ */
+static void
+mf_round(mf_worker *w, int n_threads)
+{
+	int			t;
+
+	for (t = 1; t < n_threads; t++)
+		w[t].started = pthread_create(&w[t].thread, NULL, mf_worker_main,
+									  &w[t]) == 0;
+	mf_worker_main(&w[0]);
+	for (t = 1; t < n_threads; t++)
+	{
+		if (w[t].started)
+			pthread_join(w[t].thread, NULL);
+		else
+			mf_worker_main(&w[t]);
+	}
 }
 
 /* one epoch of Hogwild SGD with n_threads threads (see above) */
 static double
 mf_epoch_sgd_parallel(rs_model *m, rs_dataset *d, int epoch, float lr,
-					  int n_threads, const rs_train_hooks *hooks)
+					  int n_threads, rs_rng *rng, const rs_train_hooks *hooks)
 {
 	mf_worker	w[MF_MAX_THREADS];
-	const size_t round = (size_t) n_threads * RS_PROGRESS_STEP;
+	size_t		part = (d->n + (size_t) n_threads - 1) / (size_t) n_threads;
+	size_t		done;
+	size_t		step;
 	double		loss = 0.0;
-	size_t		begin;
 	int			t;
 
-	for (begin = 0; begin < d->n; begin += round)
+	for (t = 0; t < n_threads; t++)
 	{
-		size_t		end = d->n - begin > round ? begin + round : d->n;
-		size_t		slice = (end - begin + (size_t) n_threads - 1) / (size_t) n_threads;
+		size_t		b = (size_t) t * part < d->n ? (size_t) t * part : d->n;
+		size_t		e = b + part < d->n ? b + part : d->n;
 
+		w[t].m = m;
+		w[t].part = rs_dataset_slice(d, b, e);
+		w[t].lr = lr;
+		w[t].loss = 0.0;
+		rs_rng_seed(&w[t].rng, rs_rng_next(rng));
+	}
+
+	/* the first epoch uses the order rs_model_train shuffled into */
+	if (epoch > 1)
+	{
+		for (t = 0; t < n_threads; t++)
+			w[t].shuffle = true;
+		mf_round(w, n_threads);
+		if (hooks && hooks->progress)
+			hooks->progress(hooks->arg, epoch, 0, d->n);
+	}
+	for (t = 0; t < n_threads; t++)
+		w[t].shuffle = false;
+
+	for (step = 0; step < part; step += RS_PROGRESS_STEP)
+	{
+		done = 0;
 		for (t = 0; t < n_threads; t++)
 		{
-			size_t		b = begin + (size_t) t * slice;
+			size_t		n = w[t].part.n;
 
-			w[t].m = m;
-			w[t].d = d;
-			w[t].begin = b < end ? b : end;
-			w[t].end = b + slice < end ? b + slice : end;
-			w[t].lr = lr;
-			w[t].loss = 0.0;
-			w[t].started = false;
+			w[t].begin = step < n ? step : n;
+			w[t].end = step + RS_PROGRESS_STEP < n ? step + RS_PROGRESS_STEP : n;
+			done += w[t].end;
 		}
-		/* slice 0 is the calling thread's; a worker that fails to start too */
-		for (t = 1; t < n_threads; t++)
-			w[t].started = w[t].begin < w[t].end &&
-				pthread_create(&w[t].thread, NULL, mf_worker_main, &w[t]) == 0;
-		mf_worker_main(&w[0]);
-		for (t = 1; t < n_threads; t++)
-		{
-			if (w[t].started)
-				pthread_join(w[t].thread, NULL);
-			else if (w[t].begin < w[t].end)
-				mf_worker_main(&w[t]);
-		}
-		for (t = 0; t < n_threads; t++)
-			loss += w[t].loss;
+		mf_round(w, n_threads);
 
 		/* no worker runs now: the hook may longjmp */
-		if (end - begin == round && hooks && hooks->progress)
-			hooks->progress(hooks->arg, epoch, end, d->n);
+		if (hooks && hooks->progress)
+			hooks->progress(hooks->arg, epoch, done, d->n);
 	}
+	for (t = 0; t < n_threads; t++)
+		loss += w[t].loss;
 	return loss / (double) d->n;
 }
 
@@ -772,13 +811,17 @@ mf_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 							  pow(p->value[OPT_LR_DECAY], (double) (epoch - 1)));
 	int			n_threads = mf_threads(m, hooks);
 
+	/* parallel only when every thread gets a round's worth of rows */
+	if (!mf_uses_batches(p) && n_threads > 1 &&
+		train->n >= (size_t) n_threads * RS_PROGRESS_STEP)
+		return mf_epoch_sgd_parallel(m, train, epoch, lr, n_threads, rng,
+									 hooks);
+
 	/* the first epoch uses the order rs_model_train shuffled into */
 	if (epoch > 1)
 		rs_dataset_shuffle(train, rng);
 	if (mf_uses_batches(p))
 		return mf_epoch_batches(m, train, epoch, lr, hooks);
-	if (n_threads > 1 && train->n > RS_PROGRESS_STEP)
-		return mf_epoch_sgd_parallel(m, train, epoch, lr, n_threads, hooks);
 	return mf_epoch_sgd(m, train, epoch, lr, hooks);
 }
 
