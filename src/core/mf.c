@@ -303,6 +303,11 @@ mf_raw(const rs_model *m, const mf_impl *impl, int32_t u, int32_t i)
 	return x;
 }
 
+/* how many ratings ahead mf_sgd_rows prefetches the factor rows */
+#ifndef MF_PREFETCH
+#define MF_PREFETCH 4
+#endif
+
 /*
  * Per-rating SGD (Funk 2006) over rows [begin, end) of d: for each rating,
  * with e = r - rhat,
@@ -338,6 +343,30 @@ mf_sgd_rows(const rs_model *m, const rs_dataset *d, size_t begin, size_t end,
 		float	   *restrict qi = Q + (size_t) i * k;
 		float		e;
 		int			f;
+
+		/*
+		 * At tens of millions of ratings P and Q outgrow the caches and
+		 * every rating waits for two rows from memory: ask for the rows of
+		 * a rating MF_PREFETCH ahead now, so that the loads overlap.
+		 */
+		if (r + MF_PREFETCH < end)
+		{
+			const char *pa = (const char *) (P + (size_t) user[r + MF_PREFETCH] * k);
+			const char *qa = (const char *) (Q + (size_t) item[r + MF_PREFETCH] * k);
+			size_t		bytes = (size_t) k * sizeof(float);
+			size_t		off;
+
+			for (off = 0; off < bytes; off += 64)
+			{
+				__builtin_prefetch(pa + off, 1, 3);
+				__builtin_prefetch(qa + off, 1, 3);
+			}
+			if (bu)
+			{
+				__builtin_prefetch(bu + user[r + MF_PREFETCH], 1, 3);
+				__builtin_prefetch(bi + item[r + MF_PREFETCH], 1, 3);
+			}
+		}
 
 		e = rating[r] - mf_dot(pu, qi, k);
 		if (bu)
