@@ -193,6 +193,8 @@ done
 fast=$(echo "$FAST_OPTIONS" | sed 's/^{/{"verbose": false, /')
 fast_label=$(echo "$FAST_OPTIONS" | sed 's/[{}"]//g')
 row "$last" "" "" "$fast_label" "$fast"
+# the same on one thread: what the second core brings, in the server
+row "$last" "" "" "$fast_label, threads: 1" "$(echo "$fast" | sed 's/}$/, "threads": 1}/')"
 {
 	echo "recsys_fit over train_$last (options $fast_label; reading and training, the model returned as bytea):"
 	echo
@@ -210,7 +212,7 @@ load_after=$(uptime | sed 's/.*load average: //')
 {
 	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), nproc = $(nproc),"
 	echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown),"
-	echo "recsys.threads = 0 (one per core), load average before $load, after $load_after (the machine is shared)."
+	echo "recsys.threads = 0 (one per core) unless the options say otherwise, load average before $load, after $load_after (the machine is shared)."
 	echo "Command: \`bash test/bench/scale.sh\` (SIZES=\"$SIZES\", FAST_OPTIONS='$FAST_OPTIONS')."
 	echo "Data: \`recsys_synthetic_ratings(users, items, ratings, 1)\`, users and items in MovieLens-20M proportions;"
 	echo "5 % held out as test by \`hashint8(user_id * 1000003 + item_id) % 20 = 0\`; one run per row."
