@@ -172,7 +172,7 @@ row() {
 	read -r total train epochs hwm0 hwm1 ntrain users items rmse <<<"$(train_once "$n" "m_$n" "$options")"
 	"${PSQL[@]}" -c "SELECT recsys_drop('m_$n')" >/dev/null
 	read=$(awk "BEGIN { printf \"%.1f\", $total - $train }")
-	echo "$n,$users,$items,$label,$ntrain,$total,$read,$train,$epochs,$(awk "BEGIN { print $hwm1 / 1024 }"),$rmse" >>"$out/scale.csv"
+	echo "$n,$users,$items,${label//,/;},$ntrain,$total,$read,$train,$epochs,$(awk "BEGIN { print $hwm1 / 1024 }"),$rmse" >>"$out/scale.csv"
 	awk -v n="$n" -v u="$users" -v i="$ni" -v lab="$label" -v nt="$ntrain" -v tot="$total" -v tr="$train" \
 		-v ep="$epochs" -v h="$hwm1" -v r="$rmse" -v users="$users" -v items="$items" 'BEGIN {
 		rd = tot - tr;
