@@ -15,7 +15,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 SHLIB_LINK = -lopenblas -lm -pthread
 
 REGRESS = train_mf aggregate options errors synthetic \
-	predict recommend evaluate catalog cold_start
+	predict recommend evaluate catalog cold_start threads
 REGRESS_OPTS = --load-extension=recsys
 
 EXTRA_CLEAN = test/unit/run_tests test/unit/*.o
