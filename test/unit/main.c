@@ -69,6 +69,7 @@ main(void)
 	suite_blob();
 	suite_model();
 	suite_mf();
+	suite_nn();
 	suite_synthetic();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
