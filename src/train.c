@@ -33,6 +33,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "catalog/pg_type.h"
@@ -478,6 +479,17 @@ train_epoch_end(void *arg, const rs_epoch_info *info)
 	set_ps_display(activity);
 }
 
+/* Threads a training may use: recsys.threads, or one per core when 0 */
+static int
+training_threads(void)
+{
+	long		n = recsys_threads;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int) Min(n, 1024) : 1;
+}
+
 /*
  * Train a model on the rows of state, allocated in model_cxt.  The memory
  * the training needs is checked against recsys.max_train_memory before
@@ -510,6 +522,7 @@ train_state(FitState *state, MemoryContext model_cxt)
 	hooks.arg = &progress;
 	hooks.progress = train_progress;
 	hooks.epoch_end = train_epoch_end;
+	hooks.threads = training_threads();
 
 	old_activity = pstrdup(get_ps_display(&len));
 	old_activity[len] = '\0';

@@ -208,8 +208,8 @@ typedef struct rs_model
 } rs_model;
 
 /*
- * Callbacks into the caller during training.  Both are called from the
- * calling thread only, at moments when no worker thread is running and the
+ * Callbacks into the caller during training, and the caller's thread
+ * budget.  The callbacks are called from the calling thread only, at moments when no worker thread is running and the
  * core holds no resource outside its allocator, so they may longjmp (the glue
  * checks for interrupts there; the model memory is freed with its context).
  */
@@ -219,6 +219,8 @@ typedef struct rs_train_hooks
 	/* every RS_PROGRESS_STEP rows or so: done of total rows this epoch */
 	void		(*progress) (void *arg, int epoch, size_t done, size_t total);
 	void		(*epoch_end) (void *arg, const rs_epoch_info *info);
+	/* threads a kind uses when its "threads" option is 0; 0 means 1 */
+	int			threads;
 } rs_train_hooks;
 
 #define RS_PROGRESS_STEP ((size_t) 1 << 16)

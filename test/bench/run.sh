@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
-# run.sh (`make bench`): every benchmark; today issue 2's serve.sh.
+# run.sh (`make bench`): every benchmark: issue 2's serve.sh, then issue 3's
+# compare.sh (recsys against PyTorch).
 set -euo pipefail
-exec bash "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
+here=$(dirname "${BASH_SOURCE[0]}")
+bash "$here/serve.sh"
+bash "$here/compare.sh"

@@ -437,7 +437,7 @@ test_mf_progress(void)
 	rs_params	p;
 	rs_model   *m = NULL;
 	rs_error	err;
-	rs_train_hooks hooks = {NULL, count_progress, NULL};
+	rs_train_hooks hooks = {NULL, count_progress, NULL, 0};
 	rs_rng		rng;
 	size_t		r;
 
@@ -473,6 +473,57 @@ test_mf_progress(void)
 	free_dataset(&d);
 }
 
+/*
+ * Hogwild SGD on two threads learns the planted model as well as one
+ * thread (test RMSE within 2 %); threads = 1 is the single-threaded path,
+ * bit for bit.
+ */
+static void
+test_mf_threads(void)
+{
+	const char *const o1[] = {"factors", "8", "epochs", "40", "threads", "1", NULL};
+	const char *const o2[] = {"factors", "8", "epochs", "40", "threads", "2", NULL};
+	const char *const o0[] = {"factors", "8", "epochs", "40", NULL};
+	rs_dataset	d = make_lowrank(640, 520, 0.3, 9);
+	rs_dataset	train;
+	rs_dataset	test;
+	rs_model   *m1;
+	rs_model   *m2;
+	rs_model   *m0;
+	rs_rng		rng;
+	size_t		n_test;
+
+	rs_rng_seed(&rng, 4);
+	rs_dataset_shuffle(&d, &rng);
+	n_test = d.n / 10;
+	train = rs_dataset_slice(&d, 0, d.n - n_test);
+	test = rs_dataset_slice(&d, d.n - n_test, d.n);
+	/* enough rows for several rounds of two slices */
+	CHECK(train.n > 2 * RS_PROGRESS_STEP);
+
+	m1 = train_with(&train, o1);
+	m2 = train_with(&train, o2);
+	m0 = train_with(&train, o0);
+	CHECK(m1 && m2 && m0);
+	if (m1 && m2 && m0)
+	{
+		double		r1 = rmse(m1, &test);
+		double		r2 = rmse(m2, &test);
+
+		CHECK_MSG(r1 < 0.5 * rmse_mean(&train, &test), "1 thread: %.4f", r1);
+		CHECK_MSG(fabs(r2 - r1) <= 0.02 * r1, "1 thread %.4f, 2 threads %.4f",
+				  r1, r2);
+		CHECK(m0->n_params == m1->n_params &&
+			  memcmp(m0->params_buf, m1->params_buf,
+					 m1->n_params * sizeof(float)) == 0);
+		CHECK(m0->n_epochs == m1->n_epochs && m0->best_epoch == m1->best_epoch);
+	}
+	rs_model_free(m0);
+	rs_model_free(m1);
+	rs_model_free(m2);
+	free_dataset(&d);
+}
+
 void
 suite_mf(void)
 {
@@ -485,4 +536,5 @@ suite_mf(void)
 	unit_run("mf_article_setup", test_mf_article_setup);
 	unit_run("mf_diverges", test_mf_diverges);
 	unit_run("mf_progress", test_mf_progress);
+	unit_run("mf_threads", test_mf_threads);
 }

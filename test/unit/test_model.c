@@ -397,7 +397,7 @@ test_early_stopping(void)
 	rs_params	p;
 	rs_model   *m = NULL;
 	rs_error	err;
-	rs_train_hooks hooks = {NULL, NULL, count_epoch};
+	rs_train_hooks hooks = {NULL, NULL, count_epoch, 0};
 	double		best = INFINITY;
 	int			best_e = 0;
 	int			e;

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# compare.sh: issue 3's side-by-side benchmark, recsys against a PyTorch (CPU)
+# reference of the same mf model (test/bench/torch_mf.py) on MovieLens-100K
+# u1.base -> u1.test.  Rows:
+#   a. recsys defaults (per-rating SGD, 100 factors, biases, early stopping);
+#      PyTorch runs the same per-rating loop, capped at $COMPARE_SGD_EPOCHS
+#      epochs (one epoch is tens of seconds), recsys also runs that cap;
+#   b. the tuned PyTorch baseline of the issue (lazy Adam, minibatches of
+#      1,024, 20 factors, early stopping), both systems, 1 and 2 threads;
+#   c. the article's literal set-up (plain dot product, 20 factors, N(0,1)
+#      init, per-rating SGD on MSELoss, no early stopping, $COMPARE_ARTICLE_EPOCHS
+#      epochs).
+# recsys is timed around the whole recsys_train() call (reading the table and
+# storing the model included) inside the server; PyTorch around its training
+# loop only.  Repetition r of a configuration uses the seed 41 + r in both
+# systems (42 is recsys's default), so medians are over seeds as well.
+# Prints the table and writes it into test/bench/RESULTS.md.
+# Run:  MOVIELENS=/path/to/ml-100k bash test/bench/compare.sh   (or make bench)
+# It installs Debian's python3-torch and python3-numpy when they are missing,
+# builds and installs recsys under the install lock, and runs the recsys part
+# in a throw-away cluster (pg_virtualenv); the PyTorch part runs after the
+# lock is released.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+export RECSYS_ROOT=$ROOT
+# shellcheck source=test/integration/lib.bash
+. "$ROOT/test/integration/lib.bash"
+ml=$(movielens_dir)
+if ! movielens_present "$ml"; then
+	echo "compare.sh: MovieLens-100K not found at $ml (set MOVIELENS=/path/to/ml-100k); nothing measured"
+	exit 0
+fi
+ml=$(cd "$ml" && pwd)
+export MOVIELENS=$ml
+
+# Debian's interpreter: python3-torch is installed for it, not for another
+# python3 that may come first on PATH
+PY=${COMPARE_PYTHON:-/usr/bin/python3}
+REPS=${COMPARE_REPS:-3}
+SGD_EPOCHS=${COMPARE_SGD_EPOCHS:-2}
+ARTICLE_EPOCHS=${COMPARE_ARTICLE_EPOCHS:-10}
+
+# the configurations: name, recsys options (jsonb), torch_mf.py arguments
+OPT_DEFAULTS='{}'
+OPT_DEFAULTS_CAP="{\"epochs\": $SGD_EPOCHS}"
+ARG_DEFAULTS_CAP="--epochs $SGD_EPOCHS"
+OPT_ADAM='{"optimizer": "adam", "batch_size": 1024, "factors": 20, "learning_rate": 0.01, "l2": 0.08, "lr_decay": 1}'
+ARG_ADAM='--optimizer adam --batch-size 1024 --factors 20 --learning-rate 0.01 --l2 0.08 --lr-decay 1'
+# nn.MSELoss on one rating has the gradient 2e, recsys's update uses e: the
+# article's learning rate 0.01 is recsys's 0.02
+OPT_ARTICLE="{\"biases\": false, \"factors\": 20, \"init_std\": 1, \"learning_rate\": 0.02, \"l2\": 0, \"lr_decay\": 1, \"validation_fraction\": 0, \"epochs\": $ARTICLE_EPOCHS}"
+ARG_ARTICLE="--no-biases --factors 20 --init-std 1 --learning-rate 0.01 --loss mse --l2 0 --lr-decay 1 --validation-fraction 0 --epochs $ARTICLE_EPOCHS"
+
+# ---------- inside the throw-away cluster: the recsys runs ----------
+if [ -n "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
+	out=$RECSYS_BENCH_OUT/recsys.tsv
+	db=recsys_compare
+	fresh_db "$db"
+	psql -X -q -d "$db" -v ml_dir="$ml" -v with_titles=0 -f "$ROOT/scripts/movielens.sql"
+
+	# one run in a new session: config, threads, rep -> a line of $out
+	run_recsys() {
+		local cfg=$1 threads=$2 rep=$3 opts=$4
+		psql -X -q -At -F $'\t' -d "$db" -v ON_ERROR_STOP=1 -v threads="$threads" \
+			-v opts="$opts" -v cfg="$cfg" -v rep="$rep" -v seed=$((41 + rep)) <<'SQL' >>"$out"
+SET client_min_messages = warning;
+SET recsys.threads = :threads;
+-- load the library first, so the timing is the training call alone
+SELECT count(*) AS ignored FROM recsys_options('mf') \gset
+SELECT clock_timestamp() AS t0 \gset
+SELECT recsys_train('mf', 'u1_base', 'cmp', :'opts'::jsonb || jsonb_build_object('seed', :seed)) AS ignored \gset
+SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS secs \gset
+SELECT :'cfg', :threads, :rep, :secs, e.rmse, e.rmse_scaled,
+       m.metrics->>'n_epochs', m.metrics->>'best_epoch', m.metrics->>'train_seconds'
+  FROM recsys_evaluate('cmp', 'u1_test') e, recsys_models m WHERE m.name = 'cmp';
+SELECT recsys_drop('cmp') AS ignored \gset
+SQL
+	}
+	for rep in $(seq 1 "$REPS"); do
+		for threads in 1 2; do
+			run_recsys defaults "$threads" "$rep" "$OPT_DEFAULTS"
+			run_recsys defaults_cap "$threads" "$rep" "$OPT_DEFAULTS_CAP"
+			run_recsys adam "$threads" "$rep" "$OPT_ADAM"
+			run_recsys article "$threads" "$rep" "$OPT_ARTICLE"
+		done
+	done
+	psql -X -At -d postgres -c 'SHOW server_version' >"$RECSYS_BENCH_OUT/pg_version"
+	psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
+	exit 0
+fi
+
+# ---------- outside: install what is missing, run recsys, then PyTorch ----------
+SUDO=()
+[ "$(id -u)" = 0 ] || SUDO=(sudo)
+if ! "$PY" -c 'import torch, numpy' 2>/dev/null; then
+	echo "compare.sh: installing Debian's python3-torch and python3-numpy (several hundred MB)"
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		python3-torch python3-numpy >/dev/null ||
+		{ "${SUDO[@]}" apt-get update >/dev/null &&
+			"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+				--no-install-recommends python3-torch python3-numpy >/dev/null; }
+fi
+"$PY" -c 'import torch, numpy' || { echo "compare.sh: PyTorch is not importable by $PY" >&2; exit 1; }
+
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+[ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
+bash "$ROOT/scripts/setup.sh" >/dev/null
+make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+load_before=$(cut -d ' ' -f 1-3 /proc/loadavg)
+echo "compare.sh: recsys runs ($REPS repetitions, threads 1 and 2) ..."
+(
+	flock 9
+	"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
+	RECSYS_BENCH_IN_CLUSTER=1 RECSYS_BENCH_OUT=$work pg_virtualenv -v 15 bash "$HERE/compare.sh"
+) 9>>"${RECSYS_INSTALL_LOCK:-/tmp/recsys-install.lock}"
+
+# one PyTorch run: config, threads, rep, arguments -> a JSON line of torch.jsonl
+run_torch() {
+	local cfg=$1 threads=$2 rep=$3
+	shift 3
+	local json
+	json=$("$PY" "$HERE/torch_mf.py" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
+	echo "{\"cfg\": \"$cfg\", \"threads\": $threads, \"rep\": $rep, \"run\": $json}" >>"$work/torch.jsonl"
+}
+echo "compare.sh: PyTorch runs: Adam ($REPS x 2 thread counts), per-rating SGD ($SGD_EPOCHS epochs), article ($ARTICLE_EPOCHS epochs) ..."
+for rep in $(seq 1 "$REPS"); do
+	for threads in 1 2; do
+		# shellcheck disable=SC2086
+		run_torch adam "$threads" "$rep" $ARG_ADAM
+	done
+done
+# the per-rating loops run tens of seconds per epoch: once each, one thread
+# (a step is too small for intra-op threads to help)
+# shellcheck disable=SC2086
+run_torch defaults_cap 1 1 $ARG_DEFAULTS_CAP
+# shellcheck disable=SC2086
+run_torch article 1 1 $ARG_ARTICLE
+load_after=$(cut -d ' ' -f 1-3 /proc/loadavg)
+
+table=$("$PY" "$HERE/compare_table.py" "$work/recsys.tsv" "$work/torch.jsonl")
+echo "$table"
+
+# replace this section of RESULTS.md, keep the others
+results=$HERE/RESULTS.md
+section="## Issue 3: recsys vs PyTorch on MovieLens-100K u1"
+[ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
+tmp=$(mktemp)
+awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"
+{
+	cat "$tmp"
+	echo
+	echo "$section"
+	echo
+	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), nproc = $(nproc),"
+	echo "load average (1, 5, 15 min) $load_before before and $load_after after (the machine is shared),"
+	echo "PostgreSQL $(cat "$work/pg_version"), PyTorch $("$PY" -c 'import torch; print(torch.__version__)') (Debian python3-torch, CPU),"
+	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
+	echo "Command: \`MOVIELENS=/path/to/ml-100k bash test/bench/compare.sh\` (also \`make bench\`);"
+	echo "COMPARE_REPS=$REPS COMPARE_SGD_EPOCHS=$SGD_EPOCHS COMPARE_ARTICLE_EPOCHS=$ARTICLE_EPOCHS."
+	echo
+	echo "$table"
+} | cat -s >"$results"
+rm -f "$tmp"
+echo "written to $results"

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""compare_table.py RECSYS_TSV TORCH_JSONL: the Markdown table and the target
+verdicts of test/bench/compare.sh from its raw runs.
+
+RECSYS_TSV lines: cfg, threads, rep, seconds of the whole recsys_train call,
+u1.test RMSE, RMSE scaled to [0,1], epochs run, best epoch, core training
+seconds.  TORCH_JSONL lines: {"cfg", "threads", "rep", "run": torch_mf.py's
+JSON}.  Times are medians over the repetitions.
+"""
+import json
+import statistics
+import sys
+
+TARGET = 10.0  # the issue's speed-up target
+TOL = 0.005  # RMSE spread over training seeds (see the notes the table prints)
+
+LABELS = {
+    "defaults": "a. defaults: per-rating SGD, 100 factors, biases, lr 0.015 × 0.97/epoch, early stopping",
+    "defaults_cap": "a. the same, capped at the PyTorch loop's epochs",
+    "adam": "b. tuned baseline: lazy Adam, batches of 1,024, 20 factors, lr 0.01, l2 0.08, early stopping",
+    "article": "c. the article: plain dot product, 20 factors, N(0,1) init, per-rating SGD on MSE, lr 0.01, no early stopping",
+}
+ORDER = ["defaults", "defaults_cap", "adam", "article"]
+
+
+def med(xs):
+    """Median of a non-empty list."""
+    return statistics.median(xs)
+
+
+def load(recsys_path, torch_path):
+    """Runs grouped by (system, cfg, threads)."""
+    runs = {}
+    with open(recsys_path) as f:
+        for line in f:
+            c = line.rstrip("\n").split("\t")
+            if len(c) < 9:
+                continue
+            runs.setdefault(("recsys", c[0], int(c[1])), []).append({
+                "seconds": float(c[3]), "rmse": float(c[4]), "rmse01": float(c[5]),
+                "epochs": int(c[6]), "best_epoch": int(c[7]), "core_seconds": float(c[8]),
+            })
+    with open(torch_path) as f:
+        for line in f:
+            d = json.loads(line)
+            r = d["run"]
+            runs.setdefault(("PyTorch", d["cfg"], d["threads"]), []).append({
+                "seconds": r["train_seconds"], "rmse": r["rmse"],
+                "rmse01": r["rmse"] / (r["rating_max"] - r["rating_min"]),
+                "epochs": r["epochs"], "best_epoch": r["best_epoch"],
+                "train_rows": r["train_rows"], "trace": r["trace"] or [],
+                "rmse_unclipped": r["rmse_unclipped"],
+            })
+    return runs
+
+
+def summary(rs):
+    """Medians of a group of runs."""
+    return {
+        "n": len(rs),
+        "seconds": med([r["seconds"] for r in rs]),
+        "rmse": med([r["rmse"] for r in rs]),
+        "rmse01": med([r["rmse01"] for r in rs]),
+        "epochs": med([r["epochs"] for r in rs]),
+        "best_epoch": med([r["best_epoch"] for r in rs]),
+        "runs": rs,
+    }
+
+
+def time_to(runs, target):
+    """Median over PyTorch runs of the training time at the first epoch whose
+    u1.test RMSE is <= target; (seconds, all reached)."""
+    ts = []
+    reached = True
+    for r in runs:
+        t = next((s for (_e, rm, _raw, s) in r["trace"] if rm <= target), None)
+        if t is None:
+            reached = False
+            t = r["seconds"]
+        ts.append(t)
+    return med(ts), reached
+
+
+def fmt_s(x):
+    """Seconds with three significant digits."""
+    return "%.3g s" % x if x >= 0.001 else "%.2g ms" % (x * 1000)
+
+
+def main():
+    runs = load(sys.argv[1], sys.argv[2])
+    rows = {k: summary(v) for k, v in runs.items()}
+    train_rows = {}
+    for (sysname, cfg, _t), v in runs.items():
+        if sysname == "PyTorch":
+            train_rows[cfg] = v[0]["train_rows"]
+    train_rows.setdefault("defaults", train_rows.get("defaults_cap", 78400))
+
+    out = []
+    out.append("| configuration | system | threads | epochs (best) | RMSE, stars | RMSE, [0,1] | training wall time | time per epoch | ratings/s | PyTorch / recsys |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for cfg in ORDER:
+        for sysname in ("recsys", "PyTorch"):
+            for threads in (1, 2):
+                s = rows.get((sysname, cfg, threads))
+                if s is None:
+                    continue
+                per_epoch = s["seconds"] / s["epochs"]
+                rps = train_rows[cfg] * s["epochs"] / s["seconds"]
+                ratio = ""
+                if sysname == "recsys":
+                    t = rows.get(("PyTorch", cfg, threads)) or rows.get(("PyTorch", cfg, 1))
+                    if t is not None:
+                        if cfg in ("defaults_cap", "article"):
+                            ratio = "%.0f× per epoch" % ((t["seconds"] / t["epochs"]) / per_epoch)
+                        else:
+                            ratio = "%.1f×" % (t["seconds"] / s["seconds"])
+                    elif cfg == "defaults":
+                        ratio = "(PyTorch's per-rating loop not run to convergence: see the capped row; against b: see below)"
+                reps = " (median of %d)" % s["n"] if s["n"] > 1 else ""
+                wall = fmt_s(s["seconds"]) + reps
+                if sysname == "recsys":
+                    wall += ", whole call (training %s)" % fmt_s(med([r["core_seconds"] for r in s["runs"]]))
+                else:
+                    wall += ", training loop"
+                out.append("| %s | %s | %d | %g (%g) | %.4f | %.4f | %s | %s | %s | %s |" % (
+                    LABELS[cfg], sysname, threads, s["epochs"], s["best_epoch"], s["rmse"],
+                    s["rmse01"], wall, fmt_s(per_epoch), "{:,.0f}".format(rps), ratio))
+
+    # the issue's target: recsys's whole call >= 10x faster than PyTorch's loop
+    # at equal or better RMSE
+    out.append("")
+    out.append("Target (issue 3): recsys's whole `recsys_train` call at least %g× faster than PyTorch's training loop at equal or better RMSE." % TARGET)
+    out.append("")
+
+    def verdict(x, r_rmse, t_rmse):
+        if x < TARGET:
+            return "**missed**"
+        if r_rmse > t_rmse + TOL:
+            return "**missed** (recsys's RMSE is worse)"
+        return "**met**"
+
+    for threads in (1, 2):
+        r = rows.get(("recsys", "adam", threads))
+        t = rows.get(("PyTorch", "adam", threads))
+        if r and t:
+            x = t["seconds"] / r["seconds"]
+            tt, reached = time_to(t["runs"], r["rmse"])
+            out.append("- b, same options and stopping rule, %d thread%s: recsys %.4f after %g epochs in %s; "
+                       "PyTorch %.4f after %g epochs in %s → **%.1f×**: %s. "
+                       "(PyTorch first reached recsys's RMSE after %s%s, %.1f× recsys's whole call.)" % (
+                           threads, "s" if threads > 1 else "", r["rmse"], r["epochs"], fmt_s(r["seconds"]),
+                           t["rmse"], t["epochs"], fmt_s(t["seconds"]), x, verdict(x, r["rmse"], t["rmse"]),
+                           fmt_s(tt), "" if reached else " (never; its whole loop)", tt / r["seconds"]))
+    for threads in (1, 2):
+        r = rows.get(("recsys", "defaults", threads))
+        t = rows.get(("PyTorch", "adam", threads))
+        if r and t:
+            tt, reached = time_to(t["runs"], r["rmse"])
+            x = tt / r["seconds"]
+            out.append("- recsys defaults against PyTorch's tuned baseline b (early stopping differs), %d thread%s: recsys %.4f in %s; "
+                       "PyTorch %s %s → **%.1f×**%s: %s." % (
+                           threads, "s" if threads > 1 else "", r["rmse"], fmt_s(r["seconds"]),
+                           "reached that RMSE after" if reached else
+                           "never reached that RMSE (best %.4f); its whole loop took" % t["rmse"],
+                           fmt_s(tt), x, "" if reached else " (a lower bound)",
+                           verdict(x, r["rmse"], t["rmse"] if reached else 99)))
+    for cfg, name in (("defaults_cap", "a, defaults, per-rating SGD, equal epochs"),
+                      ("article", "c, the article, equal epochs")):
+        r = rows.get(("recsys", cfg, 1))
+        t = rows.get(("PyTorch", cfg, 1))
+        if r and t:
+            x = (t["seconds"] / t["epochs"]) / (r["seconds"] / r["epochs"])
+            out.append("- %s, 1 thread: recsys %.4f, PyTorch %.4f after %g epochs; %s against %s per epoch → **%.0f×**: %s." % (
+                name, r["rmse"], t["rmse"], t["epochs"], fmt_s(r["seconds"] / r["epochs"]),
+                fmt_s(t["seconds"] / t["epochs"]), x, verdict(x, r["rmse"], t["rmse"])))
+    out.append("")
+    out.append("\"Equal or better RMSE\" allows recsys %.3f stars above PyTorch: the u1.test RMSE of one configuration "
+               "moves by about that much with the training seed (seeds are drawn differently in the two systems)." % TOL)
+
+    art = rows.get(("PyTorch", "article", 1))
+    out.append("")
+    out.append("Notes:")
+    out.append("- recsys's time is the whole `recsys_train('mf', 'u1_base', ...)` call measured inside the server (reading the table, training, storing the model); "
+               "its time per epoch is that whole time divided by the epochs, so reading is charged to the epochs. "
+               "PyTorch's time is its training loop alone (shuffles, steps, the validation RMSE of every epoch, keeping the best weights), not reading the files or building the model.")
+    out.append("- Both train on the same rows (u1.base minus the same fraction held out for early stopping, drawn by each system's own seeded shuffle), "
+               "evaluate on u1.test with predictions clipped to the training range, and report RMSE on the 1-5 stars and divided by (max − min) = 4 of the training ratings (the article's [0,1] scale).")
+    out.append("- recsys's \"training\" in brackets is the model's own training time (its metrics' train_seconds: epochs, validation, no reading or storing).")
+    out.append("- Ratings per second = training rows × epochs / training wall time.")
+    out.append("- \"PyTorch / recsys\": PyTorch's training loop divided by recsys's whole call with the same options and thread count; "
+               "for the capped per-rating rows and the article the ratio of the times per epoch. Where early stopping differs (recsys defaults against b) "
+               "it is PyTorch's time to first reach recsys's u1.test RMSE (evaluated after every PyTorch epoch, outside its timing). No time is extrapolated.")
+    out.append("- The PyTorch per-rating loops (a, c) make one forward, backward and optimizer step per rating, as the article does; they run once with one thread, the capped row for few epochs only (one epoch takes tens of seconds).")
+    if art:
+        out.append("- The article's loop, as measured here: %s per epoch (the issue quotes 28 s on this machine for its code), u1.test RMSE %.4f clipped to 1-5 and %.4f unclipped after %g epochs (the issue quotes 3.13 after 10 epochs). "
+                   "The article's learning rate is not known to us; 0.01 is our assumption (the code it draws from, E. Rosenthal's, uses SGD with lr 1e-6, which barely moves the N(0,1) initial weights in 10 epochs)." % (
+                       fmt_s(art["seconds"] / art["epochs"]), art["rmse"], med([r["rmse_unclipped"] for r in art["runs"]]), art["epochs"]))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
