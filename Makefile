@@ -14,6 +14,9 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/core
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -pthread
 SHLIB_LINK = -lopenblas -lm -pthread
 
+# nn.c's Adam loop vectorizes only without errno on sqrtf (see nn.c)
+src/core/nn.o: CFLAGS += -fno-math-errno
+
 REGRESS = train_mf aggregate options errors synthetic \
 	predict recommend evaluate catalog cold_start
 REGRESS_OPTS = --load-extension=recsys

@@ -94,6 +94,8 @@ enum
 	OPT_BIASES,
 	OPT_INIT_STD,
 	OPT_THREADS,
+	OPT_L2,
+	OPT_LAZY,
 	DENSE_N_OPTIONS
 };
 
@@ -107,19 +109,19 @@ static const rs_option_def dense_options[DENSE_N_OPTIONS] = {
 	"number of hidden layers (Linear and ReLU)"},
 	{"dropout", RS_OPT_REAL, 0, 0, 0.9, NULL,
 	"probability of zeroing a hidden unit in training"},
-	{"weight_decay", RS_OPT_REAL, 0, 0, 10, NULL,
+	{"weight_decay", RS_OPT_REAL, 0.001, 0, 10, NULL,
 	"L2 weight decay added to every gradient"},
 	{"epochs", RS_OPT_INT, 100, 1, 10000, NULL,
 	"maximum number of passes over the training rows"},
-	{"learning_rate", RS_OPT_REAL, 0.001, 1e-9, 10, NULL,
+	{"learning_rate", RS_OPT_REAL, 0.003, 1e-9, 10, NULL,
 	"step size of the optimizer"},
 	{"optimizer", RS_OPT_ENUM, DENSE_ADAM, 0, 1, dense_optimizers,
 	"\"sgd\" or \"adam\""},
 	{"batch_size", RS_OPT_INT, 256, 1, 65536, NULL,
 	"ratings per step"},
-	{"validation_fraction", RS_OPT_REAL, 0.05, 0, 0.5, NULL,
+	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
 	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
-	{"patience", RS_OPT_INT, 3, 1, 1000, NULL,
+	{"patience", RS_OPT_INT, 6, 1, 1000, NULL,
 	"epochs without a better validation RMSE before stopping"},
 	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
 	"seed of the shuffles, the initial weights and dropout"},
@@ -129,6 +131,10 @@ static const rs_option_def dense_options[DENSE_N_OPTIONS] = {
 	"standard deviation of the initial embeddings"},
 	{"threads", RS_OPT_INT, 0, 0, DENSE_MAX_THREADS, NULL,
 	"OpenBLAS threads of training (0: the caller's default, recsys.threads)"},
+	{"l2", RS_OPT_REAL, 0, 0, 100, NULL,
+	"L2 regularisation of the embeddings and biases, per rating"},
+	{"lazy", RS_OPT_BOOL, 0, 0, 1, NULL,
+	"update only the embedding rows a batch touched (for large models)"},
 };
 
 /* ---------- model state ---------- */
@@ -422,6 +428,7 @@ dense_batch(rs_model *m, dense_impl *impl, const rs_dataset *d,
 	const size_t ni = (size_t) m->n_items;
 	const int	L = impl->layers;
 	const float p_drop = train ? (float) m->params.value[OPT_DROPOUT] : 0.0f;
+	const float l2 = (float) m->params.value[OPT_L2];
 	const int32_t *uidx = d->user + begin;
 	const int32_t *iidx = d->item + begin;
 	const float *target = d->rating + begin;
@@ -548,6 +555,29 @@ dense_batch(rs_model *m, dense_impl *impl, const rs_dataset *d,
 	}
 	nn_embedding_backward(gue, impl->dx, uidx, B, k, 2 * k);
 	nn_embedding_backward(gie, impl->dx + k, iidx, B, k, 2 * k);
+	if (l2 > 0.0f)
+	{
+		/* gradient of l2 / B sum_b (|e_u|^2 + |e_i|^2 + b_u^2 + b_i^2) / 2 */
+		float		s = l2 / (float) B;
+
+		for (b = 0; b < B; b++)
+		{
+			size_t		uo = (size_t) uidx[b] * k;
+			size_t		io = (size_t) iidx[b] * k;
+			size_t		f;
+
+			for (f = 0; f < k; f++)
+			{
+				gue[uo + f] += s * impl->ue[uo + f];
+				gie[io + f] += s * impl->ie[io + f];
+			}
+			if (impl->biases)
+			{
+				gub[uidx[b]] += s * impl->ub[uidx[b]];
+				gib[iidx[b]] += s * impl->ib[iidx[b]];
+			}
+		}
+	}
 }
 
 /* public wrapper for the gradient check: no dropout, plain accumulation */
@@ -576,6 +606,20 @@ dense_apply(rs_model *m, dense_impl *impl, float lr)
 	float	   *w = m->params_buf;
 	size_t		ie_off = nu * k;
 
+	if (m->params.value[OPT_LAZY] == 0)
+	{
+		/* every weight steps, as torch.optim.Adam with dense gradients */
+		if ((int) m->params.value[OPT_OPTIMIZER] == DENSE_ADAM)
+		{
+			nn_adam_next(&impl->adam);
+			nn_adam_step(&impl->adam, w, impl->grad, impl->m1, impl->m2,
+						 m->n_params, lr, wd);
+		}
+		else
+			nn_sgd_step(w, impl->grad, m->n_params, lr, wd);
+		memset(impl->grad, 0, impl->sparse_n * sizeof(float));
+		return;
+	}
 	if ((int) m->params.value[OPT_OPTIMIZER] == DENSE_ADAM)
 	{
 		nn_adam_next(&impl->adam);
