@@ -70,6 +70,7 @@ main(void)
 	suite_model();
 	suite_mf();
 	suite_nn();
+	suite_dense();
 	suite_synthetic();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);

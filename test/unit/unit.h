@@ -62,6 +62,7 @@ extern void suite_blob(void);
 extern void suite_model(void);
 extern void suite_mf(void);
 extern void suite_nn(void);
+extern void suite_dense(void);
 extern void suite_synthetic(void);
 
 #endif							/* RECSYS_UNIT_H */
