@@ -17,7 +17,7 @@ SHLIB_LINK = -lopenblas -lm -pthread
 # nn.c's Adam loop vectorizes only without errno on sqrtf (see nn.c)
 src/core/nn.o: CFLAGS += -fno-math-errno
 
-REGRESS = train_mf aggregate options errors synthetic \
+REGRESS = train_mf train_dense aggregate options errors synthetic \
 	predict recommend evaluate catalog cold_start
 REGRESS_OPTS = --load-extension=recsys
 
