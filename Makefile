@@ -18,7 +18,7 @@ SHLIB_LINK = -lopenblas -lm -pthread
 src/core/nn.o: CFLAGS += -fno-math-errno
 
 REGRESS = train_mf train_dense aggregate options errors synthetic \
-	predict recommend evaluate catalog cold_start
+	predict recommend evaluate catalog cold_start threads
 REGRESS_OPTS = --load-extension=recsys
 
 EXTRA_CLEAN = test/unit/run_tests test/unit/*.o

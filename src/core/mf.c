@@ -165,7 +165,12 @@ mf_uses_batches(const rs_params *p)
 		(int) p->value[OPT_BATCH_SIZE] > 1;
 }
 
-/* bytes of a training: weights, snapshot, gradient, moments, stamps */
+/*
+ * Bytes of a training: weights, snapshot, gradient, moments, stamps.  The
+ * threads of per-rating SGD need no buffer of their own: their state
+ * (mf_worker) is on the calling thread's stack, and each works on the
+ * shared weights and a slice of the rows.
+ */
 static size_t
 mf_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 				size_t n_ratings)
@@ -302,6 +307,9 @@ mf_raw(const rs_model *m, const mf_impl *impl, int32_t u, int32_t i)
 		x += m->global_mean + impl->bu[u] + impl->bi[i];
 	return x;
 }
+
+/* fewest rows per thread for a parallel epoch (a thread starts in ~50 us) */
+#define MF_MIN_THREAD_ROWS 1024
 
 /* how many ratings ahead mf_sgd_rows prefetches the factor rows */
 #ifndef MF_PREFETCH
@@ -840,9 +848,9 @@ mf_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 							  pow(p->value[OPT_LR_DECAY], (double) (epoch - 1)));
 	int			n_threads = mf_threads(m, hooks);
 
-	/* parallel only when every thread gets a round's worth of rows */
+	/* parallel only when every thread gets enough rows to pay its start */
 	if (!mf_uses_batches(p) && n_threads > 1 &&
-		train->n >= (size_t) n_threads * RS_PROGRESS_STEP)
+		train->n >= (size_t) n_threads * MF_MIN_THREAD_ROWS)
 		return mf_epoch_sgd_parallel(m, train, epoch, lr, n_threads, rng,
 									 hooks);
 

@@ -29,8 +29,10 @@ if [ -z "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
 	SUDO=()
 	[ "$(id -u)" = 0 ] || SUDO=(sudo)
 	bash "$ROOT/scripts/setup.sh" >/dev/null
-	# the plot needs Debian's matplotlib
-	if ! python3 -c 'import matplotlib' 2>/dev/null; then
+	# the plot needs Debian's matplotlib (and Debian's python3, not a pyenv one)
+	PY=/usr/bin/python3
+	[ -x "$PY" ] || PY=python3
+	if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
 		"${SUDO[@]}" apt-get install -y -q python3-matplotlib >/dev/null
 	fi
 	make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
@@ -41,7 +43,7 @@ if [ -z "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
 		"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
 		RECSYS_BENCH_IN_CLUSTER=1 RECSYS_BENCH_OUT=$out pg_virtualenv -v 15 bash "$HERE/scale.sh"
 	)
-	python3 "$HERE/scale_plot.py" "$out/scale.csv" "$HERE/scale.png"
+	"$PY" "$HERE/scale_plot.py" "$out/scale.csv" "$HERE/scale.png"
 	bash "$HERE/scale.sh" --write-results "$out"
 	rm -rf "$out"
 	exit 0
@@ -125,7 +127,7 @@ SQL
 }
 
 # time SELECT recsys_fit(...) over train_N with w parallel workers; prints
-# seconds, workers planned, VmHWM of the leader in kB
+# seconds and VmHWM of the leader in kB
 fit_once() {
 	local n=$1 w=$2 options=$3
 	"${PSQL[@]}" <<SQL
@@ -136,21 +138,25 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 CREATE FUNCTION pg_temp.vm(field text) RETURNS bigint LANGUAGE sql AS
 \$\$ SELECT substring(pg_read_file('/proc/self/status') FROM field || ':\s*(\d+) kB')::bigint \$\$;
-CREATE TEMP TABLE plan (line text);
-DO \$\$
-DECLARE l text;
-BEGIN
-	FOR l IN EXPLAIN SELECT length(recsys_fit('mf', user_id, item_id, rating, '$options')) FROM train_$n LOOP
-		INSERT INTO plan VALUES (l);
-	END LOOP;
-END
-\$\$;
 SELECT clock_timestamp() AS t0 \gset
 SELECT length(recsys_fit('mf', user_id, item_id, rating, '$options')) AS len \gset
 SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz),
-	coalesce((SELECT substring(line FROM 'Workers Planned: (\d+)') FROM plan WHERE line ~ 'Workers Planned'), '0'),
 	pg_temp.vm('VmHWM');
 SQL
+}
+
+# workers planned for recsys_fit over train_N with w parallel workers
+fit_workers() {
+	local n=$1 w=$2 options=$3 planned
+	planned=$("${PSQL[@]}" <<SQL | sed -n 's/.*Workers Planned: \([0-9]*\).*/\1/p'
+SET max_parallel_workers_per_gather = $w;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN SELECT length(recsys_fit('mf', user_id, item_id, rating, '$options')) FROM train_$n;
+SQL
+)
+	echo "${planned:-0}"
 }
 
 echo "ratings,users,items,options,n_train,total_s,read_s,train_s,epochs,hwm_mb,rmse" >"$out/scale.csv"
@@ -192,7 +198,8 @@ row "$last" "" "" "$fast_label" "$fast"
 	echo "| max_parallel_workers_per_gather | workers planned | seconds | leader peak MB (VmHWM) |"
 	echo "| ---: | ---: | ---: | ---: |"
 	for w in 0 2; do
-		read -r secs planned hwm <<<"$(fit_once "$last" "$w" "$fast")"
+		planned=$(fit_workers "$last" "$w" "$fast")
+		read -r secs hwm <<<"$(fit_once "$last" "$w" "$fast")"
 		awk -v w="$w" -v p="$planned" -v s="$secs" -v h="$hwm" 'BEGIN { printf "| %d | %d | %.1f | %.0f |\n", w, p, s, h / 1024 }'
 	done
 } >"$out/fit.md"
