@@ -142,7 +142,13 @@ run_torch defaults_cap 1 1 $ARG_DEFAULTS_CAP
 run_torch article 1 1 $ARG_ARTICLE
 load_after=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
-table=$("$PY" "$HERE/compare_table.py" "$work/recsys.tsv" "$work/torch.jsonl")
+# keep the raw runs next to the table, so it can be checked and re-rendered:
+#   python3 test/bench/compare_table.py test/bench/compare_raw/recsys.tsv test/bench/compare_raw/torch.jsonl
+mkdir -p "$HERE/compare_raw"
+cp "$work/recsys.tsv" "$work/torch.jsonl" "$HERE/compare_raw/"
+threaded=0
+grep -q pthread "$ROOT/src/core/mf.c" && threaded=1
+table=$(COMPARE_MF_THREADED=$threaded "$PY" "$HERE/compare_table.py" "$work/recsys.tsv" "$work/torch.jsonl")
 echo "$table"
 
 # replace this section of RESULTS.md, keep the others
