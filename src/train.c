@@ -45,6 +45,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -681,12 +682,29 @@ recsys_train(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		int			ret;
+		int			save_nestlevel;
 
 		fit_capture = &capture;
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+
+		/*
+		 * Read with one process.  With parallel workers the leader holds its
+		 * own rows, each worker's serialized rows, their deserialized copy
+		 * and the merged set at once: at 20 M ratings the backend peaked at
+		 * 1.5 GB instead of 0.46 GB, for 4 % less time, since the leader
+		 * merges every row again (test/bench/RESULTS.md, "Issue 3: scale").
+		 * recsys_fit itself still reads in parallel where the planner
+		 * chooses to.  The setting returns to its value after the query (or
+		 * on error, with the transaction).
+		 */
+		save_nestlevel = NewGUCNestLevel();
+		(void) set_config_option("max_parallel_workers_per_gather", "0",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 		ret = SPI_execute_with_args(query.data, 2, argtypes, args, NULL,
 									false, 1);
+		AtEOXact_GUC(true, save_nestlevel);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "SPI_execute_with_args returned %d", ret);
 

@@ -14,7 +14,9 @@
  * Two optimizers:
  * - batch_size 1 with sgd: S. Funk's per-rating stochastic gradient descent
  *	 ("Netflix update: try this at home", 2006), the update LibMF and Surprise
- *	 use, written as one tight loop over the shuffled ratings;
+ *	 use, written as one tight loop over the shuffled ratings, on several
+ *	 threads without locks (Hogwild, see mf_epoch_sgd_parallel) unless the
+ *	 "threads" option or the caller's budget is 1;
  * - any other setting: minibatches whose gradient is the mean over the batch
  *	 (mf_batch_loss_grad), applied by SGD or by Adam (Kingma and Ba, "Adam: a
  *	 method for stochastic optimization", ICLR 2015) in its lazy form: only

@@ -10,7 +10,7 @@
 #   writes the section "Issue 3: scale" of test/bench/RESULTS.md.
 # Run:  bash test/bench/scale.sh          (takes 10-15 minutes on 2 cores)
 #   SIZES="1000000 5000000" bash test/bench/scale.sh   for a quick look
-#   FAST_OPTIONS='{"epochs": 12}' sets the options of the 20 M target run.
+#   FAST_OPTIONS='{"factors": 16, "epochs": 40}' (default) sets the options of the 20 M target run.
 # Outside a cluster it builds, installs (under the install lock, held for
 # the whole run so that no other build replaces the library mid-run) and
 # re-runs itself inside pg_virtualenv.
@@ -20,35 +20,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 export RECSYS_ROOT=$ROOT
 SIZES=${SIZES:-"1000000 5000000 20000000"}
-FAST_OPTIONS=${FAST_OPTIONS:-'{"epochs": 12}'}
+FAST_OPTIONS=${FAST_OPTIONS:-'{"factors": 16, "epochs": 40}'}
 export SIZES FAST_OPTIONS
 
-if [ -z "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
-	PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-	[ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
-	SUDO=()
-	[ "$(id -u)" = 0 ] || SUDO=(sudo)
-	bash "$ROOT/scripts/setup.sh" >/dev/null
-	# the plot needs Debian's matplotlib (and Debian's python3, not a pyenv one)
-	PY=/usr/bin/python3
-	[ -x "$PY" ] || PY=python3
-	if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
-		"${SUDO[@]}" apt-get install -y -q python3-matplotlib >/dev/null
-	fi
-	make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
-	out=$(mktemp -d)
-	(
-		exec 9>>"${RECSYS_INSTALL_LOCK:-/tmp/recsys-install.lock}"
-		flock 9
-		"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
-		RECSYS_BENCH_IN_CLUSTER=1 RECSYS_BENCH_OUT=$out pg_virtualenv -v 15 bash "$HERE/scale.sh"
-	)
-	"$PY" "$HERE/scale_plot.py" "$out/scale.csv" "$HERE/scale.png"
-	bash "$HERE/scale.sh" --write-results "$out"
-	rm -rf "$out"
-	exit 0
-fi
-
+# second step, after the cluster is gone: write RESULTS.md from the files in $2
 if [ "${1:-}" = --write-results ]; then
 	out=$2
 	results=$HERE/RESULTS.md
@@ -73,6 +48,32 @@ if [ "${1:-}" = --write-results ]; then
 	} | cat -s >"$results"
 	rm -f "$tmp"
 	echo "written to $results"
+	exit 0
+fi
+
+if [ -z "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
+	PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+	[ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
+	SUDO=()
+	[ "$(id -u)" = 0 ] || SUDO=(sudo)
+	bash "$ROOT/scripts/setup.sh" >/dev/null
+	# the plot needs Debian's matplotlib (and Debian's python3, not a pyenv one)
+	PY=/usr/bin/python3
+	[ -x "$PY" ] || PY=python3
+	if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
+		"${SUDO[@]}" apt-get install -y -q python3-matplotlib >/dev/null
+	fi
+	make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
+	out=$(mktemp -d)
+	(
+		exec 9>>"${RECSYS_INSTALL_LOCK:-/tmp/recsys-install.lock}"
+		flock 9
+		"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
+		RECSYS_BENCH_IN_CLUSTER=1 RECSYS_BENCH_OUT=$out pg_virtualenv -v 15 bash "$HERE/scale.sh"
+	)
+	"$PY" "$HERE/scale_plot.py" "$out/scale.csv" "$HERE/scale.png"
+	bash "$HERE/scale.sh" --write-results "$out"
+	rm -rf "$out"
 	exit 0
 fi
 
@@ -139,7 +140,7 @@ SET min_parallel_table_scan_size = 0;
 CREATE FUNCTION pg_temp.vm(field text) RETURNS bigint LANGUAGE sql AS
 \$\$ SELECT substring(pg_read_file('/proc/self/status') FROM field || ':\s*(\d+) kB')::bigint \$\$;
 SELECT clock_timestamp() AS t0 \gset
-SELECT length(recsys_fit('mf', user_id, item_id, rating, '$options')) AS len \gset
+SELECT length(recsys_fit('mf', user_id, item_id, rating, '$options')) AS len FROM train_$n \gset
 SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz),
 	pg_temp.vm('VmHWM');
 SQL
@@ -171,7 +172,7 @@ row() {
 	read -r total train epochs hwm0 hwm1 ntrain users items rmse <<<"$(train_once "$n" "m_$n" "$options")"
 	"${PSQL[@]}" -c "SELECT recsys_drop('m_$n')" >/dev/null
 	read=$(awk "BEGIN { printf \"%.1f\", $total - $train }")
-	echo "$n,$users,$items,$label,$ntrain,$total,$read,$train,$epochs,$(awk "BEGIN { print $hwm1 / 1024 }"),$rmse" >>"$out/scale.csv"
+	echo "$n,$users,$items,${label//,/;},$ntrain,$total,$read,$train,$epochs,$(awk "BEGIN { print $hwm1 / 1024 }"),$rmse" >>"$out/scale.csv"
 	awk -v n="$n" -v u="$users" -v i="$ni" -v lab="$label" -v nt="$ntrain" -v tot="$total" -v tr="$train" \
 		-v ep="$epochs" -v h="$hwm1" -v r="$rmse" -v users="$users" -v items="$items" 'BEGIN {
 		rd = tot - tr;
@@ -192,6 +193,8 @@ done
 fast=$(echo "$FAST_OPTIONS" | sed 's/^{/{"verbose": false, /')
 fast_label=$(echo "$FAST_OPTIONS" | sed 's/[{}"]//g')
 row "$last" "" "" "$fast_label" "$fast"
+# the same on one thread: what the second core brings, in the server
+row "$last" "" "" "$fast_label, threads: 1" "$(echo "$fast" | sed 's/}$/, "threads": 1}/')"
 {
 	echo "recsys_fit over train_$last (options $fast_label; reading and training, the model returned as bytea):"
 	echo
@@ -209,7 +212,7 @@ load_after=$(uptime | sed 's/.*load average: //')
 {
 	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), nproc = $(nproc),"
 	echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown),"
-	echo "recsys.threads = 0 (one per core), load average before $load, after $load_after (the machine is shared)."
+	echo "recsys.threads = 0 (one per core) unless the options say otherwise, load average before $load, after $load_after (the machine is shared)."
 	echo "Command: \`bash test/bench/scale.sh\` (SIZES=\"$SIZES\", FAST_OPTIONS='$FAST_OPTIONS')."
 	echo "Data: \`recsys_synthetic_ratings(users, items, ratings, 1)\`, users and items in MovieLens-20M proportions;"
 	echo "5 % held out as test by \`hashint8(user_id * 1000003 + item_id) % 20 = 0\`; one run per row."
