@@ -9,13 +9,15 @@
 #      1,024, 20 factors, early stopping), both systems, 1 and 2 threads;
 #   c. the article's literal set-up (plain dot product, 20 factors, N(0,1)
 #      init, per-rating SGD on MSELoss, no early stopping, $COMPARE_ARTICLE_EPOCHS
-#      epochs);
+#      epochs), and PyTorch alone running the article's code as published
+#      (lr 1e-6, no zero_grad: $COMPARE_VERBATIM_EPOCHS epoch);
 #   d. issue 4's dense kind with its default options (20 factors, one hidden
 #      layer of 64, Adam lr 0.003, weight decay 0.001, batches of 256, early
 #      stopping) against the same model in PyTorch (test/bench/torch_dense.py),
 #      1 and 2 threads (recsys.threads = torch.set_num_threads).
 # COMPARE_CONFIGS="dense adam" runs only those configurations and prints the
-# table without writing RESULTS.md.
+# table without writing RESULTS.md (COMPARE_CONFIGS=dense writes issue 4's
+# section).
 # recsys is timed around the whole recsys_train() call (reading the table and
 # storing the model included) inside the server; PyTorch around its training
 # loop only.  Repetition r of a configuration uses the seed 41 + r in both
@@ -47,7 +49,7 @@ PY=${COMPARE_PYTHON:-/usr/bin/python3}
 REPS=${COMPARE_REPS:-3}
 SGD_EPOCHS=${COMPARE_SGD_EPOCHS:-2}
 ARTICLE_EPOCHS=${COMPARE_ARTICLE_EPOCHS:-10}
-ALL_CONFIGS="defaults defaults_cap adam article dense"
+ALL_CONFIGS="defaults defaults_cap adam article verbatim dense"
 CONFIGS=${COMPARE_CONFIGS:-$ALL_CONFIGS}
 export COMPARE_CONFIGS=$CONFIGS
 # true when configuration $1 is to be run
@@ -62,6 +64,11 @@ ARG_ADAM='--optimizer adam --batch-size 1024 --factors 20 --learning-rate 0.01 -
 # nn.MSELoss on one rating has the gradient 2e, recsys's update uses e: the
 # article's learning rate 0.01 is recsys's 0.02
 OPT_ARTICLE="{\"biases\": false, \"factors\": 20, \"init_std\": 1, \"learning_rate\": 0.02, \"l2\": 0, \"lr_decay\": 1, \"validation_fraction\": 0, \"epochs\": $ARTICLE_EPOCHS}"
+# the article's code as published: SGD lr 1e-6, rows in order, no zero_grad;
+# PyTorch only (recsys has no accumulating-gradient mode), for its time per
+# epoch and to show what its published settings give
+VERBATIM_EPOCHS=${COMPARE_VERBATIM_EPOCHS:-1}
+ARG_VERBATIM="--verbatim --no-biases --factors 20 --init-std 1 --learning-rate 1e-6 --loss mse --l2 0 --lr-decay 1 --validation-fraction 0 --epochs $VERBATIM_EPOCHS"
 ARG_ARTICLE="--no-biases --factors 20 --init-std 1 --learning-rate 0.01 --loss mse --l2 0 --lr-decay 1 --validation-fraction 0 --epochs $ARTICLE_EPOCHS"
 # dense: recsys's defaults, spelled out for both systems
 OPT_DENSE='{"factors": 20, "hidden": 64, "layers": 1, "dropout": 0, "optimizer": "adam", "learning_rate": 0.003, "weight_decay": 0.001, "batch_size": 256, "validation_fraction": 0.02, "patience": 6, "epochs": 100, "init_std": 0.1}'
@@ -145,7 +152,7 @@ run_torch() {
 	json=$("$PY" "$HERE/$script" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
 	echo "{\"cfg\": \"$cfg\", \"threads\": $threads, \"rep\": $rep, \"run\": $json}" >>"$work/torch.jsonl"
 }
-echo "compare.sh: PyTorch runs: Adam ($REPS x 2 thread counts), per-rating SGD ($SGD_EPOCHS epochs), article ($ARTICLE_EPOCHS epochs) ..."
+echo "compare.sh: PyTorch runs: Adam ($REPS x 2 thread counts), per-rating SGD ($SGD_EPOCHS epochs), article ($ARTICLE_EPOCHS epochs), the article verbatim ($VERBATIM_EPOCHS epoch) ..."
 for rep in $(seq 1 "$REPS"); do
 	for threads in 1 2; do
 		# shellcheck disable=SC2086
@@ -160,6 +167,8 @@ done
 run_torch defaults_cap 1 1 $ARG_DEFAULTS_CAP
 # shellcheck disable=SC2086
 run_torch article 1 1 $ARG_ARTICLE
+# shellcheck disable=SC2086
+run_torch verbatim 1 1 $ARG_VERBATIM
 load_after=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
 # keep the raw runs next to the table, so it can be checked and re-rendered:
@@ -197,7 +206,7 @@ awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !ski
 	echo "PostgreSQL $(cat "$work/pg_version"), PyTorch $("$PY" -c 'import torch; print(torch.__version__)') (Debian python3-torch, CPU),"
 	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
 	echo "Command: \`MOVIELENS=/path/to/ml-100k bash test/bench/compare.sh\` (also \`make bench\`);"
-	echo "COMPARE_CONFIGS=\"$CONFIGS\" COMPARE_REPS=$REPS COMPARE_SGD_EPOCHS=$SGD_EPOCHS COMPARE_ARTICLE_EPOCHS=$ARTICLE_EPOCHS."
+	echo "COMPARE_CONFIGS=\"$CONFIGS\" COMPARE_REPS=$REPS COMPARE_SGD_EPOCHS=$SGD_EPOCHS COMPARE_ARTICLE_EPOCHS=$ARTICLE_EPOCHS COMPARE_VERBATIM_EPOCHS=$VERBATIM_EPOCHS."
 	echo
 	echo "$table"
 } | cat -s >"$results"

@@ -116,6 +116,9 @@ def main():
     ap.add_argument("--init-std", type=float, default=0.01)
     ap.add_argument("--loss", choices=("half", "mse"), default="half",
                     help="half: 0.5 e^2 + L2 terms (recsys); mse: nn.MSELoss() (the article)")
+    ap.add_argument("--verbatim", action="store_true",
+                    help="the article's published loop: rows in (user, item) order, tensors built per "
+                         "rating, no optimizer.zero_grad() (so gradients accumulate), no shuffle")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--target-rmse", type=float, default=None)
     ap.add_argument("--trace", action="store_true",
@@ -182,9 +185,23 @@ def main():
     bs = a.batch_size
     for epoch in range(1, a.epochs + 1):
         t0 = time.perf_counter()
-        order = torch.randperm(n_train, generator=gen)
+        if a.verbatim:
+            order = torch.from_numpy(np.lexsort((i.numpy(), u.numpy())))
+        else:
+            order = torch.randperm(n_train, generator=gen)
         eu, ei, er = u[order], i[order], r[order]
-        if bs == 1:
+        if a.verbatim:
+            # "PyTorch for Recommenders 101" as published (Variable() dropped,
+            # it is a no-op since PyTorch 0.4): note there is no zero_grad
+            for user, item, rating in zip(eu.tolist(), ei.tolist(), er.tolist()):
+                rating = torch.FloatTensor([rating])
+                user = torch.LongTensor([int(user)])
+                item = torch.LongTensor([int(item)])
+                prediction = model(user, item)[0]
+                loss = mse(prediction, rating)
+                loss.backward()
+                opt.step()
+        elif bs == 1:
             # the article's loop: one forward, backward and step per rating
             for j in range(n_train):
                 opt.zero_grad()
