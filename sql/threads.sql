@@ -1,7 +1,7 @@
 -- recsys.threads and the mf option "threads": Hogwild SGD on two threads
 -- trains a model within 2 % of the single-threaded one; one thread is
 -- reproducible bit for bit
-SET recsys."verbose" = off;
+SET recsys.epoch_notices = off;
 
 CREATE TABLE threads_all AS
 SELECT * FROM recsys_synthetic_ratings(300, 150, 12000, 5);
