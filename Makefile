@@ -19,7 +19,7 @@ SHLIB_LINK = -lopenblas -lm -pthread
 CORE_CFLAGS = -fno-math-errno
 $(CORE_SRCS:.c=.o): CFLAGS += $(CORE_CFLAGS)
 
-REGRESS = train_mf aggregate options errors synthetic \
+REGRESS = train_mf train_dense aggregate options errors synthetic \
 	predict recommend evaluate catalog cold_start threads
 REGRESS_OPTS = --load-extension=recsys
 

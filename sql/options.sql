@@ -4,7 +4,7 @@ SET recsys.epoch_notices = off;
 
 SELECT kind, option, type, default_value, min_value, max_value
   FROM recsys_options() ORDER BY kind, option;
-SELECT count(*) = (SELECT count(*) FROM recsys_options()) AS mf_is_all
+SELECT count(*) = (SELECT count(*) FROM recsys_options() WHERE kind = 'mf') AS mf_rows
   FROM recsys_options('mf');
 SELECT bool_and(description <> '') AS described FROM recsys_options();
 

@@ -31,6 +31,7 @@
 /* every kind, NULL-terminated */
 const rs_kind *const rs_kinds[] = {
 	&rs_kind_mf,
+	&rs_kind_dense,
 	NULL
 };
 

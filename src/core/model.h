@@ -282,6 +282,7 @@ typedef struct rs_kind
 /* NULL-terminated table of every kind */
 extern const rs_kind *const rs_kinds[];
 extern const rs_kind rs_kind_mf;	/* mf.c */
+extern const rs_kind rs_kind_dense;	/* dense.c */
 extern const rs_kind *rs_kind_find(const char *name);
 
 /* register a tensor of the trainable buffer; data points into params_buf */

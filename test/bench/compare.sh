@@ -10,7 +10,14 @@
 #   c. the article's literal set-up (plain dot product, 20 factors, N(0,1)
 #      init, per-rating SGD on MSELoss, no early stopping, $COMPARE_ARTICLE_EPOCHS
 #      epochs), and PyTorch alone running the article's code as published
-#      (lr 1e-6, no zero_grad: $COMPARE_VERBATIM_EPOCHS epoch).
+#      (lr 1e-6, no zero_grad: $COMPARE_VERBATIM_EPOCHS epoch);
+#   d. issue 4's dense kind with its default options (20 factors, one hidden
+#      layer of 64, Adam lr 0.003, weight decay 0.001, batches of 256, early
+#      stopping) against the same model in PyTorch (test/bench/torch_dense.py),
+#      1 and 2 threads (recsys.threads = torch.set_num_threads).
+# COMPARE_CONFIGS="dense adam" runs only those configurations and prints the
+# table without writing RESULTS.md (COMPARE_CONFIGS=dense writes issue 4's
+# section).
 # recsys is timed around the whole recsys_train() call (reading the table and
 # storing the model included) inside the server; PyTorch around its training
 # loop only.  Repetition r of a configuration uses the seed 41 + r in both
@@ -42,6 +49,11 @@ PY=${COMPARE_PYTHON:-/usr/bin/python3}
 REPS=${COMPARE_REPS:-3}
 SGD_EPOCHS=${COMPARE_SGD_EPOCHS:-2}
 ARTICLE_EPOCHS=${COMPARE_ARTICLE_EPOCHS:-10}
+ALL_CONFIGS="defaults defaults_cap adam article verbatim dense"
+CONFIGS=${COMPARE_CONFIGS:-$ALL_CONFIGS}
+export COMPARE_CONFIGS=$CONFIGS
+# true when configuration $1 is to be run
+want() { case " $CONFIGS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # the configurations: name, recsys options (jsonb), torch_mf.py arguments
 OPT_DEFAULTS='{}'
@@ -58,6 +70,9 @@ OPT_ARTICLE="{\"biases\": false, \"factors\": 20, \"init_std\": 1, \"learning_ra
 VERBATIM_EPOCHS=${COMPARE_VERBATIM_EPOCHS:-1}
 ARG_VERBATIM="--verbatim --no-biases --factors 20 --init-std 1 --learning-rate 1e-6 --loss mse --l2 0 --lr-decay 1 --validation-fraction 0 --epochs $VERBATIM_EPOCHS"
 ARG_ARTICLE="--no-biases --factors 20 --init-std 1 --learning-rate 0.01 --loss mse --l2 0 --lr-decay 1 --validation-fraction 0 --epochs $ARTICLE_EPOCHS"
+# dense: recsys's defaults, spelled out for both systems
+OPT_DENSE='{"factors": 20, "hidden": 64, "layers": 1, "dropout": 0, "optimizer": "adam", "learning_rate": 0.003, "weight_decay": 0.001, "batch_size": 256, "validation_fraction": 0.02, "patience": 6, "epochs": 100, "init_std": 0.1}'
+ARG_DENSE="--factors 20 --hidden 64 --layers 1 --dropout 0 --optimizer adam --learning-rate 0.003 --weight-decay 0.001 --batch-size 256 --validation-fraction 0.02 --patience 6 --epochs 100 --init-std 0.1"
 
 # ---------- inside the throw-away cluster: the recsys runs ----------
 if [ -n "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
@@ -66,17 +81,18 @@ if [ -n "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
 	fresh_db "$db"
 	psql -X -q -d "$db" -v ml_dir="$ml" -v with_titles=0 -f "$ROOT/scripts/movielens.sql"
 
-	# one run in a new session: config, threads, rep -> a line of $out
+	# one run in a new session: config, threads, rep, options, kind -> a line of $out
 	run_recsys() {
-		local cfg=$1 threads=$2 rep=$3 opts=$4
+		local cfg=$1 threads=$2 rep=$3 opts=$4 kind=${5:-mf}
+		want "$cfg" || return 0
 		psql -X -q -At -F $'\t' -d "$db" -v ON_ERROR_STOP=1 -v threads="$threads" \
-			-v opts="$opts" -v cfg="$cfg" -v rep="$rep" -v seed=$((41 + rep)) <<'SQL' >>"$out"
+			-v opts="$opts" -v cfg="$cfg" -v rep="$rep" -v seed=$((41 + rep)) -v kind="$kind" <<'SQL' >>"$out"
 SET client_min_messages = warning;
 SET recsys.threads = :threads;
 -- load the library first, so the timing is the training call alone
-SELECT count(*) AS ignored FROM recsys_options('mf') \gset
+SELECT count(*) AS ignored FROM recsys_options(:'kind') \gset
 SELECT clock_timestamp() AS t0 \gset
-SELECT recsys_train('mf', 'u1_base', 'cmp', :'opts'::jsonb || jsonb_build_object('seed', :seed)) AS ignored \gset
+SELECT recsys_train(:'kind', 'u1_base', 'cmp', :'opts'::jsonb || jsonb_build_object('seed', :seed)) AS ignored \gset
 SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS secs \gset
 SELECT :'cfg', :threads, :rep, :secs, e.rmse, e.rmse_scaled,
        m.metrics->>'n_epochs', m.metrics->>'best_epoch', m.metrics->>'train_seconds'
@@ -90,6 +106,7 @@ SQL
 			run_recsys defaults_cap "$threads" "$rep" "$OPT_DEFAULTS_CAP"
 			run_recsys adam "$threads" "$rep" "$OPT_ADAM"
 			run_recsys article "$threads" "$rep" "$OPT_ARTICLE"
+			run_recsys dense "$threads" "$rep" "$OPT_DENSE" dense
 		done
 	done
 	psql -X -At -d postgres -c 'SHOW server_version' >"$RECSYS_BENCH_OUT/pg_version"
@@ -127,10 +144,12 @@ echo "compare.sh: recsys runs ($REPS repetitions, threads 1 and 2) ..."
 
 # one PyTorch run: config, threads, rep, arguments -> a JSON line of torch.jsonl
 run_torch() {
-	local cfg=$1 threads=$2 rep=$3
+	local cfg=$1 threads=$2 rep=$3 script=torch_mf.py
 	shift 3
 	local json
-	json=$("$PY" "$HERE/torch_mf.py" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
+	want "$cfg" || return 0
+	[ "$cfg" = dense ] && script=torch_dense.py
+	json=$("$PY" "$HERE/$script" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
 	echo "{\"cfg\": \"$cfg\", \"threads\": $threads, \"rep\": $rep, \"run\": $json}" >>"$work/torch.jsonl"
 }
 echo "compare.sh: PyTorch runs: Adam ($REPS x 2 thread counts), per-rating SGD ($SGD_EPOCHS epochs), article ($ARTICLE_EPOCHS epochs), the article verbatim ($VERBATIM_EPOCHS epoch) ..."
@@ -138,6 +157,8 @@ for rep in $(seq 1 "$REPS"); do
 	for threads in 1 2; do
 		# shellcheck disable=SC2086
 		run_torch adam "$threads" "$rep" $ARG_ADAM
+		# shellcheck disable=SC2086
+		run_torch dense "$threads" "$rep" $ARG_DENSE
 	done
 done
 # the per-rating loops run tens of seconds per epoch: once each, one thread
@@ -152,16 +173,26 @@ load_after=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
 # keep the raw runs next to the table, so it can be checked and re-rendered:
 #   python3 test/bench/compare_table.py test/bench/compare_raw/recsys.tsv test/bench/compare_raw/torch.jsonl
-mkdir -p "$HERE/compare_raw"
-cp "$work/recsys.tsv" "$work/torch.jsonl" "$HERE/compare_raw/"
+if [ "$CONFIGS" = "$ALL_CONFIGS" ]; then
+	mkdir -p "$HERE/compare_raw"
+	cp "$work/recsys.tsv" "$work/torch.jsonl" "$HERE/compare_raw/"
+fi
 threaded=0
 grep -q pthread "$ROOT/src/core/mf.c" && threaded=1
 table=$(COMPARE_MF_THREADED=$threaded "$PY" "$HERE/compare_table.py" "$work/recsys.tsv" "$work/torch.jsonl")
 echo "$table"
+# the full run writes issue 3's section; COMPARE_CONFIGS=dense issue 4's;
+# any other subset only prints
+section="## Issue 3: recsys vs PyTorch on MovieLens-100K u1"
+if [ "$CONFIGS" = dense ]; then
+	section="## Issue 4: dense, recsys vs PyTorch on MovieLens-100K u1"
+elif [ "$CONFIGS" != "$ALL_CONFIGS" ]; then
+	echo "compare.sh: COMPARE_CONFIGS=\"$CONFIGS\": RESULTS.md not written"
+	exit 0
+fi
 
 # replace this section of RESULTS.md, keep the others
 results=$HERE/RESULTS.md
-section="## Issue 3: recsys vs PyTorch on MovieLens-100K u1"
 [ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
 tmp=$(mktemp)
 awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"
@@ -175,7 +206,7 @@ awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !ski
 	echo "PostgreSQL $(cat "$work/pg_version"), PyTorch $("$PY" -c 'import torch; print(torch.__version__)') (Debian python3-torch, CPU),"
 	echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
 	echo "Command: \`MOVIELENS=/path/to/ml-100k bash test/bench/compare.sh\` (also \`make bench\`);"
-	echo "COMPARE_REPS=$REPS COMPARE_SGD_EPOCHS=$SGD_EPOCHS COMPARE_ARTICLE_EPOCHS=$ARTICLE_EPOCHS COMPARE_VERBATIM_EPOCHS=$VERBATIM_EPOCHS."
+	echo "COMPARE_CONFIGS=\"$CONFIGS\" COMPARE_REPS=$REPS COMPARE_SGD_EPOCHS=$SGD_EPOCHS COMPARE_ARTICLE_EPOCHS=$ARTICLE_EPOCHS COMPARE_VERBATIM_EPOCHS=$VERBATIM_EPOCHS."
 	echo
 	echo "$table"
 } | cat -s >"$results"

@@ -69,6 +69,8 @@ main(void)
 	suite_blob();
 	suite_model();
 	suite_mf();
+	suite_nn();
+	suite_dense();
 	suite_synthetic();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);

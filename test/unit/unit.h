@@ -61,6 +61,8 @@ extern void suite_ratings(void);
 extern void suite_blob(void);
 extern void suite_model(void);
 extern void suite_mf(void);
+extern void suite_nn(void);
+extern void suite_dense(void);
 extern void suite_synthetic(void);
 
 #endif							/* RECSYS_UNIT_H */

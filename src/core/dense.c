@@ -1,0 +1,958 @@
+/*-------------------------------------------------------------------------
+ *
+ * dense.c
+ *		The dense kind: user and item embeddings into a feed-forward network.
+ *
+ *	   x = [e_u ; e_i]									(2k)
+ *	   a_1 = ReLU(W_1 x + c_1), a_l = ReLU(W_l a_{l-1} + c_l)	(hidden)
+ *	   rhat(u, i) = mu + b_u + b_i + w . a_L + c
+ *
+ * the "dense" model of the "PyTorch for Recommenders 101" article (two
+ * embeddings concatenated, Linear, ReLU, Linear), itself the neural
+ * collaborative filtering MLP of He et al., "Neural collaborative
+ * filtering", WWW 2017, section 3.3, with a regression output.  The global
+ * mean mu and the biases b_u, b_i ("biases" option) are the baseline
+ * predictors of Koren, "Factorization meets the neighborhood", KDD 2008:
+ * the network then only learns the interaction.  Dropout (Srivastava et al.
+ * 2014) follows each hidden ReLU during training.
+ *
+ * Training is minibatch MSE (nn_mse_loss) with Adam or SGD and L2 weight
+ * decay in the gradient, as torch.optim.Adam's weight_decay.  The
+ * embeddings and biases are updated lazily, only the rows a batch touched
+ * (torch.optim.SparseAdam's rule); the network's weights are dense.
+ *
+ * Hidden layers: "hidden" is the width of every hidden layer and "layers"
+ * their number.  Each option of the core is one number (one float64 in the
+ * saved model), so a list of widths would need a new option type through
+ * the core, the glue and the storage format; equal widths cover the models
+ * we tuned.
+ *
+ * Serving: W_1 = [W_u | W_i] splits into a user part and an item part, so
+ * W_1 x = W_u e_u + W_i e_i.  score_items computes the item part of every
+ * item, (n_items, hidden), once per loaded model (lazily, into a buffer of
+ * the model that is not saved), and then for one user adds W_u e_u + c_1,
+ * applies ReLU and the remaining layers as sgemm over chunks of items, and
+ * the output layer as one sgemv per chunk.
+ *
+ * Cold start: an unknown user or item gets a zero embedding and a zero
+ * bias, the centre the embeddings are initialised around and weight decay
+ * pulls towards; both unknown is the network's output for two zero
+ * embeddings plus mu.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/core/dense.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dense.h"
+#include "model.h"
+#include "nn.h"
+
+/* OpenBLAS's thread control (cblas.h of other BLAS builds lacks them) */
+extern void openblas_set_num_threads(int);
+extern int	openblas_get_num_threads(void);
+
+#define DENSE_MAX_LAYERS 4
+#define DENSE_MAX_FACTORS 512
+#define DENSE_MAX_HIDDEN 1024
+#define DENSE_MAX_THREADS 64
+/* items per sgemm in score_items: bounds its scratch space */
+#define DENSE_CHUNK 1024
+
+/* ---------- options ---------- */
+
+static const char *const dense_optimizers[] = {"sgd", "adam", NULL};
+
+enum
+{
+	DENSE_SGD = 0,
+	DENSE_ADAM = 1
+};
+
+/* indexes into dense_options[]; keep in the same order */
+enum
+{
+	OPT_FACTORS,
+	OPT_HIDDEN,
+	OPT_LAYERS,
+	OPT_DROPOUT,
+	OPT_WEIGHT_DECAY,
+	OPT_EPOCHS,
+	OPT_LEARNING_RATE,
+	OPT_OPTIMIZER,
+	OPT_BATCH_SIZE,
+	OPT_VALIDATION_FRACTION,
+	OPT_PATIENCE,
+	OPT_SEED,
+	OPT_BIASES,
+	OPT_INIT_STD,
+	OPT_THREADS,
+	OPT_L2,
+	OPT_LAZY,
+	DENSE_N_OPTIONS
+};
+
+/* the defaults are tuned on a validation part of MovieLens-100K u1.base */
+static const rs_option_def dense_options[DENSE_N_OPTIONS] = {
+	{"factors", RS_OPT_INT, 20, 1, DENSE_MAX_FACTORS, NULL,
+	"size k of the user and of the item embedding"},
+	{"hidden", RS_OPT_INT, 64, 1, DENSE_MAX_HIDDEN, NULL,
+	"width of each hidden layer"},
+	{"layers", RS_OPT_INT, 1, 1, DENSE_MAX_LAYERS, NULL,
+	"number of hidden layers (Linear and ReLU)"},
+	{"dropout", RS_OPT_REAL, 0, 0, 0.9, NULL,
+	"probability of zeroing a hidden unit in training"},
+	{"weight_decay", RS_OPT_REAL, 0.001, 0, 10, NULL,
+	"L2 weight decay added to every gradient"},
+	{"epochs", RS_OPT_INT, 100, 1, 10000, NULL,
+	"maximum number of passes over the training rows"},
+	{"learning_rate", RS_OPT_REAL, 0.003, 1e-9, 10, NULL,
+	"step size of the optimizer"},
+	{"optimizer", RS_OPT_ENUM, DENSE_ADAM, 0, 1, dense_optimizers,
+	"\"sgd\" or \"adam\""},
+	{"batch_size", RS_OPT_INT, 256, 1, 65536, NULL,
+	"ratings per step"},
+	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
+	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
+	{"patience", RS_OPT_INT, 6, 1, 1000, NULL,
+	"epochs without a better validation RMSE before stopping"},
+	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
+	"seed of the shuffles, the initial weights and dropout"},
+	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
+	"learn user and item biases next to the network"},
+	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
+	"standard deviation of the initial embeddings"},
+	{"threads", RS_OPT_INT, 0, 0, DENSE_MAX_THREADS, NULL,
+	"OpenBLAS threads of training (0: the caller's default, recsys.threads)"},
+	{"l2", RS_OPT_REAL, 0, 0, 100, NULL,
+	"L2 regularisation of the embeddings and biases, per rating"},
+	{"lazy", RS_OPT_BOOL, 0, 0, 1, NULL,
+	"update only the embedding rows a batch touched (for large models)"},
+};
+
+/* ---------- model state ---------- */
+
+typedef struct dense_impl
+{
+	int			k;
+	int			h;
+	int			layers;
+	bool		biases;
+	float	   *ue;				/* (n_users, k) user embeddings */
+	float	   *ie;				/* (n_items, k) item embeddings */
+	float	   *ub;				/* (n_users) user bias, or NULL */
+	float	   *ib;				/* (n_items) item bias, or NULL */
+	float	   *W[DENSE_MAX_LAYERS];	/* (h, 2k) then (h, h) */
+	float	   *c[DENSE_MAX_LAYERS];	/* (h) */
+	float	   *wo;				/* (1, h) output weights */
+	float	   *co;				/* (1) output bias */
+	size_t		sparse_n;		/* params_buf[0, sparse_n): per-row tensors */
+
+	/* serving: derived from the weights, never saved */
+	float	   *item_part;		/* (n_items, h) W_i e_i of every item */
+	float	   *scratch;		/* (2, DENSE_CHUNK, h) */
+	bool		item_part_ready;
+
+	/* training only (train_begin .. train_end); one allocation at ws */
+	void	   *ws;
+	size_t		bs;				/* rows of the batch buffers */
+	float	   *grad;			/* (n_params) */
+	float	   *m1;				/* (n_params) Adam moments */
+	float	   *m2;
+	int32_t    *ustamp;			/* (n_users) last batch that touched u */
+	int32_t    *istamp;			/* (n_items) */
+	int32_t    *urows;			/* (bs) users of the batch */
+	int32_t    *irows;			/* (bs) items of the batch */
+	int32_t		n_urows;
+	int32_t		n_irows;
+	int32_t		batch_no;
+	float	   *x;				/* (bs, 2k) input */
+	float	   *dx;				/* (bs, 2k) */
+	float	   *act[DENSE_MAX_LAYERS];	/* (bs, h) ReLU outputs */
+	float	   *drop[DENSE_MAX_LAYERS]; /* (bs, h) after dropout */
+	float	   *mask[DENSE_MAX_LAYERS]; /* (bs, h) */
+	float	   *ga;				/* (bs, max(h, 2k)) gradient buffers */
+	float	   *gb;
+	float	   *y;				/* (bs) predictions */
+	float	   *dy;				/* (bs) */
+	nn_adam		adam;
+	int			saved_threads;	/* OpenBLAS threads before training, or 0 */
+} dense_impl;
+
+/* number of weights: embeddings, biases, layers, output */
+static size_t
+dense_param_count(const rs_params *p, int32_t n_users, int32_t n_items,
+				  size_t *sparse_n)
+{
+	size_t		k = (size_t) p->value[OPT_FACTORS];
+	size_t		h = (size_t) p->value[OPT_HIDDEN];
+	size_t		layers = (size_t) p->value[OPT_LAYERS];
+	size_t		rows = rs_add_size((size_t) n_users, (size_t) n_items);
+	size_t		n;
+
+	n = rs_mul_size(rows, k);
+	if (p->value[OPT_BIASES] != 0)
+		n = rs_add_size(n, rows);
+	if (sparse_n)
+		*sparse_n = n;
+	n = rs_add_size(n, h * 2 * k + h);
+	n = rs_add_size(n, (layers - 1) * (h * h + h));
+	n = rs_add_size(n, h + 1);
+	return n;
+}
+
+/* bytes of the serving buffers kept with the model */
+static size_t
+dense_serving_bytes(const rs_params *p, int32_t n_items)
+{
+	size_t		h = (size_t) p->value[OPT_HIDDEN];
+
+	return rs_mul_size(rs_add_size((size_t) n_items, 2 * DENSE_CHUNK),
+					   rs_mul_size(h, sizeof(float)));
+}
+
+/* floats of the training workspace next to grad and moments */
+static size_t
+dense_batch_floats(const rs_params *p, size_t bs)
+{
+	size_t		k = (size_t) p->value[OPT_FACTORS];
+	size_t		h = (size_t) p->value[OPT_HIDDEN];
+	size_t		layers = (size_t) p->value[OPT_LAYERS];
+	size_t		wide = h > 2 * k ? h : 2 * k;
+
+	/* x, dx, 3 per layer, ga, gb, y, dy */
+	return rs_mul_size(bs, 4 * k + 3 * layers * h + 2 * wide + 2);
+}
+
+/* bytes of a training: weights, snapshot, gradient, moments, buffers */
+static size_t
+dense_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
+				   size_t n_ratings)
+{
+	size_t		np = dense_param_count(p, n_users, n_items, NULL);
+	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
+	size_t		copies = 2;		/* weights and gradient */
+	size_t		total;
+
+	if (p->value[OPT_VALIDATION_FRACTION] > 0)
+		copies++;
+	if ((int) p->value[OPT_OPTIMIZER] == DENSE_ADAM)
+		copies += 2;
+	if (bs > n_ratings && n_ratings > 0)
+		bs = n_ratings;
+	total = rs_mul_size(rs_mul_size(np, copies), sizeof(float));
+	total = rs_add_size(total, sizeof(dense_impl));
+	total = rs_add_size(total, dense_serving_bytes(p, n_items));
+	total = rs_add_size(total, rs_mul_size(dense_batch_floats(p, bs), sizeof(float)));
+	total = rs_add_size(total, rs_mul_size(rs_add_size((size_t) n_users, (size_t) n_items),
+										   sizeof(int32_t)));
+	total = rs_add_size(total, rs_mul_size(bs, 2 * sizeof(int32_t)));
+	return total;
+}
+
+/* carve params_buf into the tensors of the header comment and register them */
+static rs_status
+dense_init(rs_model *m, rs_error *err)
+{
+	const rs_params *p = &m->params;
+	int			k = (int) p->value[OPT_FACTORS];
+	int			h = (int) p->value[OPT_HIDDEN];
+	int			layers = (int) p->value[OPT_LAYERS];
+	size_t		sparse_n;
+	size_t		n_params = dense_param_count(p, m->n_users, m->n_items, &sparse_n);
+	size_t		bytes = rs_mul_size(n_params, sizeof(float));
+	size_t		serve = dense_serving_bytes(p, m->n_items);
+	size_t		impl_bytes = rs_add_size(sizeof(dense_impl), serve);
+	dense_impl *impl;
+	float	   *w;
+	rs_status	rc;
+	int			l;
+	char		name[RS_TENSOR_NAME_LEN];
+
+	if (bytes == SIZE_MAX || impl_bytes == SIZE_MAX)
+		return rs_error_set(err, RS_ERR_LIMIT, "factors",
+							"the model would be too large");
+	/* the serving buffers follow the struct in one allocation */
+	impl = rs_alloc(&m->alloc, impl_bytes);
+	if (impl == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory allocating %zu bytes", impl_bytes);
+	memset(impl, 0, sizeof(*impl));
+	m->impl = impl;
+	impl->item_part = (float *) (impl + 1);
+	impl->scratch = impl->item_part + (size_t) m->n_items * (size_t) h;
+	m->params_buf = rs_alloc(&m->alloc, bytes);
+	if (m->params_buf == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory allocating %zu bytes of weights", bytes);
+	memset(m->params_buf, 0, bytes);
+	m->n_params = n_params;
+
+	impl->k = k;
+	impl->h = h;
+	impl->layers = layers;
+	impl->biases = p->value[OPT_BIASES] != 0;
+	impl->sparse_n = sparse_n;
+	w = m->params_buf;
+	impl->ue = w;
+	w += (size_t) m->n_users * (size_t) k;
+	impl->ie = w;
+	w += (size_t) m->n_items * (size_t) k;
+	if (impl->biases)
+	{
+		impl->ub = w;
+		w += m->n_users;
+		impl->ib = w;
+		w += m->n_items;
+	}
+	for (l = 0; l < layers; l++)
+	{
+		size_t		d_in = l == 0 ? 2 * (size_t) k : (size_t) h;
+
+		impl->W[l] = w;
+		w += (size_t) h * d_in;
+		impl->c[l] = w;
+		w += h;
+	}
+	impl->wo = w;
+	w += h;
+	impl->co = w;
+
+	rc = rs_model_add_param_tensor(m, "user_embedding", impl->ue, 2,
+								   m->n_users, k, err);
+	if (rc == RS_OK)
+		rc = rs_model_add_param_tensor(m, "item_embedding", impl->ie, 2,
+									   m->n_items, k, err);
+	if (rc == RS_OK && impl->biases)
+		rc = rs_model_add_param_tensor(m, "user_bias", impl->ub, 1,
+									   m->n_users, 1, err);
+	if (rc == RS_OK && impl->biases)
+		rc = rs_model_add_param_tensor(m, "item_bias", impl->ib, 1,
+									   m->n_items, 1, err);
+	for (l = 0; l < layers && rc == RS_OK; l++)
+	{
+		snprintf(name, sizeof(name), "hidden%d_weight", l + 1);
+		rc = rs_model_add_param_tensor(m, name, impl->W[l], 2, h,
+									   l == 0 ? 2 * k : h, err);
+		if (rc == RS_OK)
+		{
+			snprintf(name, sizeof(name), "hidden%d_bias", l + 1);
+			rc = rs_model_add_param_tensor(m, name, impl->c[l], 1, h, 1, err);
+		}
+	}
+	if (rc == RS_OK)
+		rc = rs_model_add_param_tensor(m, "output_weight", impl->wo, 2, 1, h, err);
+	if (rc == RS_OK)
+		rc = rs_model_add_param_tensor(m, "output_bias", impl->co, 1, 1, 1, err);
+	return rc;
+}
+
+/*
+ * Embeddings from N(0, init_std^2), biases zero, linear layers as PyTorch's
+ * nn.Linear default (He et al. 2015's uniform form with a = sqrt(5)):
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases; the output
+ * bias starts at zero since mu already centres the output.
+ */
+static void
+dense_init_weights(rs_model *m, rs_rng *rng)
+{
+	dense_impl *impl = m->impl;
+	double		std = m->params.value[OPT_INIT_STD];
+	size_t		ne = ((size_t) m->n_users + (size_t) m->n_items) * (size_t) impl->k;
+	size_t		j;
+	int			l;
+
+	for (j = 0; j < ne; j++)
+		m->params_buf[j] = (float) (std * rs_rng_normal(rng));
+	for (j = ne; j < impl->sparse_n; j++)
+		m->params_buf[j] = 0.0f;
+	for (l = 0; l <= impl->layers; l++)
+	{
+		size_t		d_in = l == 0 ? 2 * (size_t) impl->k : (size_t) impl->h;
+		size_t		d_out = l == impl->layers ? 1 : (size_t) impl->h;
+		float	   *W = l == impl->layers ? impl->wo : impl->W[l];
+		float	   *c = l == impl->layers ? NULL : impl->c[l];
+		double		bound = 1.0 / sqrt((double) d_in);
+
+		for (j = 0; j < d_out * d_in; j++)
+			W[j] = (float) (bound * (2.0 * rs_rng_uniform(rng) - 1.0));
+		for (j = 0; c && j < d_out; j++)
+			c[j] = (float) (bound * (2.0 * rs_rng_uniform(rng) - 1.0));
+	}
+	impl->co[0] = 0.0f;
+}
+
+/* ---------- training ---------- */
+
+/* threads of training: the option, else the caller's default, at least 1 */
+static int
+dense_threads(const rs_model *m, const rs_train_hooks *hooks)
+{
+	int			t = (int) m->params.value[OPT_THREADS];
+
+	if (t <= 0 && hooks)
+		t = hooks->threads;
+	if (t <= 0)
+		t = 1;
+	return t > DENSE_MAX_THREADS ? DENSE_MAX_THREADS : t;
+}
+
+/* gradient offset of the user bias / item bias of a row */
+#define UB_OFF(impl, nu, ni) ((size_t) ((nu) + (ni)) * (size_t) (impl)->k)
+#define IB_OFF(impl, nu, ni) (UB_OFF(impl, nu, ni) + (size_t) (nu))
+
+/*
+ * Forward and backward over rows [begin, end) of d (B <= impl->bs rows):
+ * the gradient of the mean squared error goes into grad, the squared
+ * errors before the step are added to *sq_err.  With track, each
+ * embedding row of grad is zeroed when the batch first touches it and the
+ * touched rows are listed, and the network part of grad is zeroed first;
+ * otherwise everything is added to grad as given.  train applies dropout.
+ */
+static void
+dense_batch(rs_model *m, dense_impl *impl, const rs_dataset *d,
+			size_t begin, size_t end, float *grad, bool track, bool train,
+			rs_rng *rng, double *sq_err)
+{
+	const size_t B = end - begin;
+	const size_t k = (size_t) impl->k;
+	const size_t h = (size_t) impl->h;
+	const size_t nu = (size_t) m->n_users;
+	const size_t ni = (size_t) m->n_items;
+	const int	L = impl->layers;
+	const float p_drop = train ? (float) m->params.value[OPT_DROPOUT] : 0.0f;
+	const float l2 = (float) m->params.value[OPT_L2];
+	const int32_t *uidx = d->user + begin;
+	const int32_t *iidx = d->item + begin;
+	const float *target = d->rating + begin;
+	float	   *gue = grad;
+	float	   *gie = grad + nu * k;
+	float	   *gub = impl->biases ? grad + UB_OFF(impl, nu, ni) : NULL;
+	float	   *gib = impl->biases ? grad + IB_OFF(impl, nu, ni) : NULL;
+	const float *inp;
+	float	   *gout;
+	float	   *gin;
+	size_t		b;
+	int			l;
+
+	if (track)
+	{
+		memset(grad + impl->sparse_n, 0,
+			   (m->n_params - impl->sparse_n) * sizeof(float));
+		for (b = 0; b < B; b++)
+		{
+			int32_t		u = uidx[b];
+			int32_t		i = iidx[b];
+
+			if (impl->ustamp[u] != impl->batch_no)
+			{
+				impl->ustamp[u] = impl->batch_no;
+				impl->urows[impl->n_urows++] = u;
+				memset(gue + (size_t) u * k, 0, k * sizeof(float));
+				if (gub)
+					gub[u] = 0.0f;
+			}
+			if (impl->istamp[i] != impl->batch_no)
+			{
+				impl->istamp[i] = impl->batch_no;
+				impl->irows[impl->n_irows++] = i;
+				memset(gie + (size_t) i * k, 0, k * sizeof(float));
+				if (gib)
+					gib[i] = 0.0f;
+			}
+		}
+	}
+
+	/* forward: x = [e_u ; e_i], hidden layers, output */
+	nn_embedding_forward(impl->x, uidx, impl->ue, B, k, 2 * k);
+	nn_embedding_forward(impl->x + k, iidx, impl->ie, B, k, 2 * k);
+	inp = impl->x;
+	for (l = 0; l < L; l++)
+	{
+		size_t		d_in = l == 0 ? 2 * k : h;
+
+		nn_linear_forward(impl->act[l], inp, impl->W[l], impl->c[l], B, d_in, h);
+		nn_relu_forward(impl->act[l], impl->act[l], B * h);
+		if (p_drop > 0.0f)
+		{
+			nn_dropout_forward(impl->drop[l], impl->mask[l], impl->act[l],
+							   B * h, p_drop, rng);
+			inp = impl->drop[l];
+		}
+		else
+			inp = impl->act[l];
+	}
+	nn_linear_forward(impl->y, inp, impl->wo, impl->co, B, h, 1);
+	for (b = 0; b < B; b++)
+	{
+		impl->y[b] += (float) m->global_mean;
+		if (impl->biases)
+			impl->y[b] += impl->ub[uidx[b]] + impl->ib[iidx[b]];
+	}
+	*sq_err += nn_mse_loss(impl->dy, impl->y, target, B) * (double) B;
+
+	/* backward */
+	if (impl->biases)
+	{
+		for (b = 0; b < B; b++)
+		{
+			gub[uidx[b]] += impl->dy[b];
+			gib[iidx[b]] += impl->dy[b];
+		}
+	}
+	gout = impl->ga;
+	gin = impl->gb;
+	memset(gout, 0, B * h * sizeof(float));
+	nn_linear_backward(gout, grad + (impl->wo - m->params_buf),
+					   grad + (impl->co - m->params_buf), impl->dy, inp,
+					   impl->wo, B, h, 1);
+	for (l = L - 1; l >= 0; l--)
+	{
+		size_t		d_in = l == 0 ? 2 * k : h;
+		const float *layer_in;
+		float	   *dlayer_in;
+
+		/* gout is the gradient of this layer's output (after dropout) */
+		if (p_drop > 0.0f)
+		{
+			memset(gin, 0, B * h * sizeof(float));
+			nn_dropout_backward(gin, gout, impl->mask[l], B * h);
+			/* swap: gout now holds d(act) */
+			{
+				float	   *t = gout;
+
+				gout = gin;
+				gin = t;
+			}
+		}
+		memset(gin, 0, B * h * sizeof(float));
+		nn_relu_backward(gin, gout, impl->act[l], B * h);
+		/* gin = d(pre-activation) */
+		if (l == 0)
+		{
+			layer_in = impl->x;
+			dlayer_in = impl->dx;
+		}
+		else
+		{
+			layer_in = p_drop > 0.0f ? impl->drop[l - 1] : impl->act[l - 1];
+			dlayer_in = gout;	/* free now */
+		}
+		memset(dlayer_in, 0, B * d_in * sizeof(float));
+		nn_linear_backward(dlayer_in, grad + (impl->W[l] - m->params_buf),
+						   grad + (impl->c[l] - m->params_buf), gin,
+						   layer_in, impl->W[l], B, d_in, h);
+		/* next iteration: gout = d(output of layer l - 1); gin is free */
+		if (l > 0)
+			gout = dlayer_in;
+	}
+	nn_embedding_backward(gue, impl->dx, uidx, B, k, 2 * k);
+	nn_embedding_backward(gie, impl->dx + k, iidx, B, k, 2 * k);
+	if (l2 > 0.0f)
+	{
+		/* gradient of l2 / B sum_b (|e_u|^2 + |e_i|^2 + b_u^2 + b_i^2) / 2 */
+		float		s = l2 / (float) B;
+
+		for (b = 0; b < B; b++)
+		{
+			size_t		uo = (size_t) uidx[b] * k;
+			size_t		io = (size_t) iidx[b] * k;
+			size_t		f;
+
+			for (f = 0; f < k; f++)
+			{
+				gue[uo + f] += s * impl->ue[uo + f];
+				gie[io + f] += s * impl->ie[io + f];
+			}
+			if (impl->biases)
+			{
+				gub[uidx[b]] += s * impl->ub[uidx[b]];
+				gib[iidx[b]] += s * impl->ib[iidx[b]];
+			}
+		}
+	}
+}
+
+/* public wrapper for the gradient check: no dropout, plain accumulation */
+double
+dense_batch_loss_grad(rs_model *m, const rs_dataset *d, size_t begin,
+					  size_t end, float *grad)
+{
+	dense_impl *impl = m->impl;
+	double		sq = 0.0;
+
+	if (end <= begin || impl->ws == NULL || end - begin > impl->bs)
+		return NAN;
+	dense_batch(m, impl, d, begin, end, grad, false, false, NULL, &sq);
+	return sq / (double) (end - begin);
+}
+
+/* apply the gradient of the current batch: lazy rows, then the network */
+static void
+dense_apply(rs_model *m, dense_impl *impl, float lr)
+{
+	const size_t k = (size_t) impl->k;
+	const size_t nu = (size_t) m->n_users;
+	const size_t ni = (size_t) m->n_items;
+	const float wd = (float) m->params.value[OPT_WEIGHT_DECAY];
+	const size_t dn = m->n_params - impl->sparse_n;
+	float	   *w = m->params_buf;
+	size_t		ie_off = nu * k;
+
+	if (m->params.value[OPT_LAZY] == 0)
+	{
+		/* every weight steps, as torch.optim.Adam with dense gradients */
+		if ((int) m->params.value[OPT_OPTIMIZER] == DENSE_ADAM)
+		{
+			nn_adam_next(&impl->adam);
+			nn_adam_step(&impl->adam, w, impl->grad, impl->m1, impl->m2,
+						 m->n_params, lr, wd);
+		}
+		else
+			nn_sgd_step(w, impl->grad, m->n_params, lr, wd);
+		memset(impl->grad, 0, impl->sparse_n * sizeof(float));
+		return;
+	}
+	if ((int) m->params.value[OPT_OPTIMIZER] == DENSE_ADAM)
+	{
+		nn_adam_next(&impl->adam);
+		nn_adam_rows(&impl->adam, w, impl->grad, impl->m1, impl->m2,
+					 impl->urows, impl->n_urows, k, lr, wd);
+		nn_adam_rows(&impl->adam, w + ie_off, impl->grad + ie_off,
+					 impl->m1 + ie_off, impl->m2 + ie_off,
+					 impl->irows, impl->n_irows, k, lr, wd);
+		if (impl->biases)
+		{
+			size_t		ub = UB_OFF(impl, nu, ni);
+			size_t		ib = IB_OFF(impl, nu, ni);
+
+			nn_adam_rows(&impl->adam, w + ub, impl->grad + ub, impl->m1 + ub,
+						 impl->m2 + ub, impl->urows, impl->n_urows, 1, lr, wd);
+			nn_adam_rows(&impl->adam, w + ib, impl->grad + ib, impl->m1 + ib,
+						 impl->m2 + ib, impl->irows, impl->n_irows, 1, lr, wd);
+		}
+		nn_adam_step(&impl->adam, w + impl->sparse_n, impl->grad + impl->sparse_n,
+					 impl->m1 + impl->sparse_n, impl->m2 + impl->sparse_n,
+					 dn, lr, wd);
+	}
+	else
+	{
+		nn_sgd_rows(w, impl->grad, impl->urows, impl->n_urows, k, lr, wd);
+		nn_sgd_rows(w + ie_off, impl->grad + ie_off, impl->irows,
+					impl->n_irows, k, lr, wd);
+		if (impl->biases)
+		{
+			size_t		ub = UB_OFF(impl, nu, ni);
+			size_t		ib = IB_OFF(impl, nu, ni);
+
+			nn_sgd_rows(w + ub, impl->grad + ub, impl->urows, impl->n_urows,
+						1, lr, wd);
+			nn_sgd_rows(w + ib, impl->grad + ib, impl->irows, impl->n_irows,
+						1, lr, wd);
+		}
+		nn_sgd_step(w + impl->sparse_n, impl->grad + impl->sparse_n, dn, lr, wd);
+	}
+}
+
+/* allocate gradient, moments, stamps and batch buffers in one block */
+static rs_status
+dense_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
+{
+	dense_impl *impl = m->impl;
+	const rs_params *p = &m->params;
+	size_t		np = m->n_params;
+	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
+	size_t		k = (size_t) impl->k;
+	size_t		h = (size_t) impl->h;
+	size_t		wide = h > 2 * k ? h : 2 * k;
+	bool		adam = (int) p->value[OPT_OPTIMIZER] == DENSE_ADAM;
+	size_t		bytes;
+	float	   *f;
+	int32_t    *s;
+	int			l;
+
+	if (bs > train->n)
+		bs = train->n;
+	impl->bs = bs;
+	bytes = rs_mul_size(np, (adam ? 3 : 1) * sizeof(float));
+	bytes = rs_add_size(bytes, rs_mul_size(dense_batch_floats(p, bs), sizeof(float)));
+	bytes = rs_add_size(bytes, rs_mul_size((size_t) m->n_users + (size_t) m->n_items,
+										   sizeof(int32_t)));
+	bytes = rs_add_size(bytes, rs_mul_size(bs, 2 * sizeof(int32_t)));
+	if (bytes == SIZE_MAX)
+		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
+							"the optimizer state would be too large");
+	impl->ws = rs_alloc(&m->alloc, bytes);
+	if (impl->ws == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory allocating %zu bytes of optimizer state",
+							bytes);
+	memset(impl->ws, 0, bytes);
+
+	f = impl->ws;
+	impl->grad = f;
+	f += np;
+	if (adam)
+	{
+		impl->m1 = f;
+		f += np;
+		impl->m2 = f;
+		f += np;
+	}
+	impl->x = f;
+	f += bs * 2 * k;
+	impl->dx = f;
+	f += bs * 2 * k;
+	for (l = 0; l < impl->layers; l++)
+	{
+		impl->act[l] = f;
+		f += bs * h;
+		impl->drop[l] = f;
+		f += bs * h;
+		impl->mask[l] = f;
+		f += bs * h;
+	}
+	impl->ga = f;
+	f += bs * wide;
+	impl->gb = f;
+	f += bs * wide;
+	impl->y = f;
+	f += bs;
+	impl->dy = f;
+	f += bs;
+	s = (int32_t *) f;
+	impl->ustamp = s;
+	s += m->n_users;
+	impl->istamp = s;
+	s += m->n_items;
+	impl->urows = s;
+	s += bs;
+	impl->irows = s;
+
+	nn_adam_init(&impl->adam);
+	impl->batch_no = 0;
+	impl->saved_threads = 0;
+	impl->item_part_ready = false;
+	return RS_OK;
+}
+
+/* reshuffle, then one pass of minibatches; mean squared error before steps */
+static double
+dense_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
+				  const rs_train_hooks *hooks)
+{
+	dense_impl *impl = m->impl;
+	float		lr = (float) m->params.value[OPT_LEARNING_RATE];
+	size_t		bs = impl->bs;
+	size_t		begin;
+	size_t		next_progress = RS_PROGRESS_STEP;
+	double		sq = 0.0;
+
+	/* OpenBLAS's thread count is global: set it for training, restore after */
+	if (impl->saved_threads == 0)
+	{
+		impl->saved_threads = openblas_get_num_threads();
+		openblas_set_num_threads(dense_threads(m, hooks));
+	}
+	if (epoch > 1)
+		rs_dataset_shuffle(train, rng);
+
+	for (begin = 0; begin < train->n; begin += bs)
+	{
+		size_t		end = begin + bs < train->n ? begin + bs : train->n;
+
+		impl->batch_no++;
+		if (impl->batch_no == INT32_MAX)
+		{
+			memset(impl->ustamp, 0, (size_t) m->n_users * sizeof(int32_t));
+			memset(impl->istamp, 0, (size_t) m->n_items * sizeof(int32_t));
+			impl->batch_no = 1;
+		}
+		impl->n_urows = 0;
+		impl->n_irows = 0;
+		dense_batch(m, impl, train, begin, end, impl->grad, true, true, rng, &sq);
+		dense_apply(m, impl, lr);
+
+		if (end >= next_progress)
+		{
+			while (next_progress <= end)
+				next_progress += RS_PROGRESS_STEP;
+			if (hooks && hooks->progress)
+				hooks->progress(hooks->arg, epoch, end, train->n);
+		}
+	}
+	return sq / (double) train->n;
+}
+
+/* free the training state and restore OpenBLAS's thread count */
+static void
+dense_train_end(rs_model *m)
+{
+	dense_impl *impl = m->impl;
+	int			l;
+
+	if (impl == NULL)
+		return;
+	if (impl->saved_threads > 0)
+		openblas_set_num_threads(impl->saved_threads);
+	impl->saved_threads = 0;
+	rs_free(&m->alloc, impl->ws);
+	impl->ws = NULL;
+	impl->grad = impl->m1 = impl->m2 = NULL;
+	impl->x = impl->dx = impl->ga = impl->gb = impl->y = impl->dy = NULL;
+	for (l = 0; l < DENSE_MAX_LAYERS; l++)
+		impl->act[l] = impl->drop[l] = impl->mask[l] = NULL;
+	impl->ustamp = impl->istamp = impl->urows = impl->irows = NULL;
+	/* the weights changed: the item part is computed again when needed */
+	impl->item_part_ready = false;
+}
+
+/* ---------- serving ---------- */
+
+/*
+ * Raw prediction for one pair, unknown (-1) sides as zero embeddings and
+ * biases.  Uses only the stack and the weights, so it is safe to call from
+ * several threads at once.
+ */
+static double
+dense_predict(const rs_model *m, int32_t u, int32_t i)
+{
+	const dense_impl *impl = m->impl;
+	const size_t k = (size_t) impl->k;
+	const size_t h = (size_t) impl->h;
+	float		x[2 * DENSE_MAX_FACTORS];
+	float		a[DENSE_MAX_HIDDEN];
+	float		z[DENSE_MAX_HIDDEN];
+	double		out;
+	int			l;
+
+	nn_embedding_forward(x, &u, impl->ue, 1, k, 2 * k);
+	nn_embedding_forward(x + k, &i, impl->ie, 1, k, 2 * k);
+	for (l = 0; l < impl->layers; l++)
+	{
+		size_t		d_in = l == 0 ? 2 * k : h;
+
+		memcpy(z, impl->c[l], h * sizeof(float));
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int) h, (int) d_in, 1.0f,
+					impl->W[l], (int) d_in, l == 0 ? x : a, 1, 1.0f, z, 1);
+		nn_relu_forward(a, z, h);
+	}
+	out = (double) cblas_sdot((int) h, impl->wo, 1, a, 1) + impl->co[0] +
+		m->global_mean;
+	if (impl->biases)
+	{
+		if (u >= 0)
+			out += impl->ub[u];
+		if (i >= 0)
+			out += impl->ib[i];
+	}
+	return out;
+}
+
+/* W_i e_i for every item: (n_items, k) x (h, k)^T with W_i = W_1[:, k:] */
+static void
+dense_fill_item_part(const rs_model *m, dense_impl *impl)
+{
+	int			k = impl->k;
+	int			h = impl->h;
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m->n_items, h, k,
+				1.0f, impl->ie, k, impl->W[0] + k, 2 * k,
+				0.0f, impl->item_part, h);
+	impl->item_part_ready = true;
+}
+
+/*
+ * Scores of every item for user u: the cached item part plus the user
+ * part W_u e_u + c_1, ReLU, then the other layers and the output over
+ * chunks of DENSE_CHUNK items.  The first call after training or loading
+ * fills the cache; the glue calls this from its one thread.
+ */
+static void
+dense_score_items(const rs_model *m, int32_t u, float *out)
+{
+	dense_impl *impl = m->impl;
+	const size_t k = (size_t) impl->k;
+	const size_t h = (size_t) impl->h;
+	const size_t ni = (size_t) m->n_items;
+	float		upart[DENSE_MAX_HIDDEN];
+	float		zero[DENSE_MAX_FACTORS];
+	float		base = (float) m->global_mean + impl->co[0];
+	size_t		start;
+	size_t		j;
+
+	if (!impl->item_part_ready)
+		dense_fill_item_part(m, impl);
+
+	/* W_u e_u + c_1 with W_u = W_1[:, :k]; an unknown user has e_u = 0 */
+	memset(zero, 0, sizeof(zero));
+	memcpy(upart, impl->c[0], h * sizeof(float));
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, (int) h, (int) k, 1.0f,
+				impl->W[0], (int) (2 * k), u >= 0 ? impl->ue + (size_t) u * k : zero,
+				1, 1.0f, upart, 1);
+	if (impl->biases && u >= 0)
+		base += impl->ub[u];
+
+	for (start = 0; start < ni; start += DENSE_CHUNK)
+	{
+		size_t		n = ni - start < DENSE_CHUNK ? ni - start : DENSE_CHUNK;
+		float	   *a = impl->scratch;
+		float	   *b = impl->scratch + DENSE_CHUNK * h;
+		const float *ip = impl->item_part + start * h;
+		int			l;
+
+		for (j = 0; j < n; j++)
+		{
+			size_t		f;
+
+			for (f = 0; f < h; f++)
+			{
+				float		v = ip[j * h + f] + upart[f];
+
+				a[j * h + f] = v > 0.0f ? v : 0.0f;
+			}
+		}
+		for (l = 1; l < impl->layers; l++)
+		{
+			float	   *t;
+
+			nn_linear_forward(b, a, impl->W[l], impl->c[l], n, h, h);
+			nn_relu_forward(b, b, n * h);
+			t = a;
+			a = b;
+			b = t;
+		}
+		/* output layer: one sgemv over the chunk */
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int) n, (int) h, 1.0f,
+					a, (int) h, impl->wo, 1, 0.0f, out + start, 1);
+		for (j = 0; j < n; j++)
+		{
+			out[start + j] += base;
+			if (impl->biases)
+				out[start + j] += impl->ib[start + j];
+		}
+	}
+}
+
+const rs_kind rs_kind_dense = {
+	"dense",
+	"user and item embeddings into a feed-forward network (Linear, ReLU, Linear)",
+	dense_options,
+	DENSE_N_OPTIONS,
+	NULL,
+	dense_train_memory,
+	dense_init,
+	dense_init_weights,
+	dense_train_begin,
+	dense_train_epoch,
+	dense_train_end,
+	dense_predict,
+	dense_score_items
+};

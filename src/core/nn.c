@@ -1,0 +1,298 @@
+/*-------------------------------------------------------------------------
+ *
+ * nn.c
+ *		Layers of the numeric core: embedding, linear (OpenBLAS sgemm), ReLU,
+ *		dropout, MSE loss, SGD and Adam.  See nn.h for the conventions.
+ *
+ * The forward/backward pairs follow the derivations of llm.c's
+ * train_gpt2.c (Karpathy, 2024): a linear layer y = x W^T + b has
+ * dx = dy W, dW = dy^T x and db = sum over rows of dy.  Each pair has a
+ * finite-difference check in test/unit/test_nn.c.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/core/nn.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "nn.h"
+
+/*
+ * The optimizer loops run over every weight at every step.  The Makefile
+ * builds this file with -fno-math-errno (sqrtf here only sees sums of
+ * squares, never a negative number), without which GCC keeps a call to
+ * sqrtf in the loop and cannot vectorize Adam: a dense training on
+ * ML-100K takes 2.8 times as long (test/bench/TUNING.md).  -O3's cost model
+ * vectorizes the short loops that -O2 leaves; clang, used for the bitcode,
+ * ignores the pragma, so it is only given to GCC.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("O3")
+#endif
+
+/* ---------- embedding ---------- */
+
+/* gather rows of table into out; unknown (negative) indexes give zeros */
+void
+nn_embedding_forward(float *out, const int32_t *idx, const float *table,
+					 size_t B, size_t d, size_t ld)
+{
+	size_t		b;
+
+	for (b = 0; b < B; b++)
+	{
+		float	   *o = out + b * ld;
+
+		if (idx[b] < 0)
+			memset(o, 0, d * sizeof(float));
+		else
+			memcpy(o, table + (size_t) idx[b] * d, d * sizeof(float));
+	}
+}
+
+/* scatter-add the rows of dout into the rows of dtable they came from */
+void
+nn_embedding_backward(float *dtable, const float *dout, const int32_t *idx,
+					  size_t B, size_t d, size_t ld)
+{
+	size_t		b;
+	size_t		j;
+
+	for (b = 0; b < B; b++)
+	{
+		float	   *g;
+		const float *o = dout + b * ld;
+
+		if (idx[b] < 0)
+			continue;
+		g = dtable + (size_t) idx[b] * d;
+		for (j = 0; j < d; j++)
+			g[j] += o[j];
+	}
+}
+
+/* ---------- linear ---------- */
+
+/* out = inp W^T + bias over a minibatch, one sgemm */
+void
+nn_linear_forward(float *out, const float *inp, const float *W,
+				  const float *bias, size_t B, size_t d_in, size_t d_out)
+{
+	size_t		b;
+
+	if (bias)
+	{
+		for (b = 0; b < B; b++)
+			memcpy(out + b * d_out, bias, d_out * sizeof(float));
+	}
+	/* (B, d_in) x (d_out, d_in)^T -> (B, d_out), adding to the bias rows */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+				(int) B, (int) d_out, (int) d_in,
+				1.0f, inp, (int) d_in, W, (int) d_in,
+				bias ? 1.0f : 0.0f, out, (int) d_out);
+}
+
+/* dinp += dout W; dW += dout^T inp; dbias += sum_b dout[b] */
+void
+nn_linear_backward(float *dinp, float *dW, float *dbias, const float *dout,
+				   const float *inp, const float *W, size_t B, size_t d_in,
+				   size_t d_out)
+{
+	size_t		b;
+	size_t		o;
+
+	if (dinp)
+		/* (B, d_out) x (d_out, d_in) -> (B, d_in) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					(int) B, (int) d_in, (int) d_out,
+					1.0f, dout, (int) d_out, W, (int) d_in,
+					1.0f, dinp, (int) d_in);
+	/* (B, d_out)^T x (B, d_in) -> (d_out, d_in) */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+				(int) d_out, (int) d_in, (int) B,
+				1.0f, dout, (int) d_out, inp, (int) d_in,
+				1.0f, dW, (int) d_in);
+	if (dbias)
+	{
+		for (b = 0; b < B; b++)
+		{
+			const float *row = dout + b * d_out;
+
+			for (o = 0; o < d_out; o++)
+				dbias[o] += row[o];
+		}
+	}
+}
+
+/* ---------- activations ---------- */
+
+/* elementwise max(x, 0) */
+void
+nn_relu_forward(float *out, const float *inp, size_t n)
+{
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+		out[j] = inp[j] > 0.0f ? inp[j] : 0.0f;
+}
+
+/* gradient passes where the unit was active */
+void
+nn_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+	size_t		j;
+
+	/* load dout unconditionally so that the loop vectorizes */
+	for (j = 0; j < n; j++)
+	{
+		float		d = dout[j];
+
+		dinp[j] += out[j] > 0.0f ? d : 0.0f;
+	}
+}
+
+/* inverted dropout with keep probability 1 - p */
+void
+nn_dropout_forward(float *out, float *mask, const float *inp, size_t n,
+				   float p, rs_rng *rng)
+{
+	float		scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+	{
+		mask[j] = rs_rng_uniform(rng) < (double) p ? 0.0f : scale;
+		out[j] = inp[j] * mask[j];
+	}
+}
+
+/* the gradient goes through the kept elements with their scale */
+void
+nn_dropout_backward(float *dinp, const float *dout, const float *mask,
+					size_t n)
+{
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+		dinp[j] += dout[j] * mask[j];
+}
+
+/* ---------- loss ---------- */
+
+/* mean of (pred - target)^2 and its gradient */
+double
+nn_mse_loss(float *dpred, const float *pred, const float *target, size_t B)
+{
+	double		sum = 0.0;
+	float		scale = 2.0f / (float) B;
+	size_t		b;
+
+	for (b = 0; b < B; b++)
+	{
+		float		e = pred[b] - target[b];
+
+		sum += (double) e * e;
+		if (dpred)
+			dpred[b] = scale * e;
+	}
+	return B > 0 ? sum / (double) B : 0.0;
+}
+
+/* ---------- optimizers ---------- */
+
+/* Adam's default constants, no step taken */
+void
+nn_adam_init(nn_adam *a)
+{
+	a->beta1 = 0.9f;
+	a->beta2 = 0.999f;
+	a->eps = 1e-8f;
+	a->t = 0;
+	a->c1 = 1.0f;
+	a->c2 = 1.0f;
+}
+
+/* next step: bias corrections 1 - beta^t */
+void
+nn_adam_next(nn_adam *a)
+{
+	a->t++;
+	a->c1 = (float) (1.0 - pow((double) a->beta1, (double) a->t));
+	a->c2 = (float) (1.0 - pow((double) a->beta2, (double) a->t));
+}
+
+/* w -= lr (g + wd w) */
+void
+nn_sgd_step(float *w, const float *g, size_t n, float lr, float wd)
+{
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+		w[j] -= lr * (g[j] + wd * w[j]);
+}
+
+/*
+ * One Adam step on n weights with L2 decay in the gradient.  With dense
+ * updates this loop runs over every weight of the model at every step and
+ * is the largest cost of a dense training: GCC also builds an AVX2 and an
+ * AVX-512 version and the loader picks the best the CPU has (PGXS builds for
+ * the baseline x86-64 otherwise).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+void
+nn_adam_step(const nn_adam *a, float *restrict w, const float *restrict g, float *restrict m1,
+			 float *restrict m2, size_t n, float lr, float wd)
+{
+	const float b1 = a->beta1;
+	const float b2 = a->beta2;
+	const float step = lr / a->c1;
+	const float ic2 = 1.0f / a->c2;
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+	{
+		float		gj = g[j] + wd * w[j];
+
+		m1[j] = b1 * m1[j] + (1.0f - b1) * gj;
+		m2[j] = b2 * m2[j] + (1.0f - b2) * gj * gj;
+		w[j] -= step * m1[j] / (sqrtf(m2[j] * ic2) + a->eps);
+	}
+}
+
+/* SGD on the listed rows of a table */
+void
+nn_sgd_rows(float *table, const float *g, const int32_t *rows,
+			size_t n_rows, size_t d, float lr, float wd)
+{
+	size_t		r;
+
+	for (r = 0; r < n_rows; r++)
+	{
+		size_t		off = (size_t) rows[r] * d;
+
+		nn_sgd_step(table + off, g + off, d, lr, wd);
+	}
+}
+
+/* lazy Adam on the listed rows of a table */
+void
+nn_adam_rows(const nn_adam *a, float *table, const float *g, float *m1,
+			 float *m2, const int32_t *rows, size_t n_rows, size_t d,
+			 float lr, float wd)
+{
+	size_t		r;
+
+	for (r = 0; r < n_rows; r++)
+	{
+		size_t		off = (size_t) rows[r] * d;
+
+		nn_adam_step(a, table + off, g + off, m1 + off, m2 + off, d, lr, wd);
+	}
+}
