@@ -24,7 +24,7 @@
 
 /*
  * The optimizer loops run over every weight at every step.  The Makefile
- * builds this file with -fno-math-errno (sqrtf here only sees sums of
+ * builds the core with -fno-math-errno (sqrtf here only sees sums of
  * squares, never a negative number), without which GCC keeps a call to
  * sqrtf in the loop and cannot vectorize Adam: a dense training on
  * ML-100K takes 2.8 times as long (test/bench/TUNING.md).  -O3's cost model
