@@ -2,7 +2,8 @@
  *
  * nn.c
  *		Layers of the numeric core: embedding, linear (OpenBLAS sgemm), ReLU,
- *		dropout, MSE loss, SGD and Adam.  See nn.h for the conventions.
+ *		dropout, LSTM, MSE loss, SGD and Adam, gradient clipping.  See nn.h
+ *		for the conventions.
  *
  * The forward/backward pairs follow the derivations of llm.c's
  * train_gpt2.c (Karpathy, 2024): a linear layer y = x W^T + b has
@@ -182,6 +183,209 @@ nn_dropout_backward(float *dinp, const float *dout, const float *mask,
 		dinp[j] += dout[j] * mask[j];
 }
 
+/* ---------- recurrent: LSTM ---------- */
+
+/* logistic sigmoid */
+static inline float
+nn_sigmoid(float x)
+{
+	return 1.0f / (1.0f + expf(-x));
+}
+
+/*
+ * LSTM forward (Hochreiter and Schmidhuber 1997, with a forget gate; gate
+ * order i, f, g, o as in nn.h).  gates first holds the pre-activations
+ * a_t, then in place the activated gates.
+ */
+void
+nn_lstm_forward(float *h_out, float *c_out, float *gates, const float *inp,
+				const float *h0, const float *c0, const float *W_x,
+				const float *W_h, const float *b, size_t B, size_t T,
+				size_t D, size_t H)
+{
+	size_t		G = 4 * H;
+	size_t		r;
+	size_t		t;
+	size_t		bi;
+	size_t		j;
+
+	/* a = b + inp W_x^T for all B*T steps at once: (B*T, D) x (4H, D)^T */
+	for (r = 0; r < B * T; r++)
+		memcpy(gates + r * G, b, G * sizeof(float));
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+				(int) (B * T), (int) G, (int) D,
+				1.0f, inp, (int) D, W_x, (int) D,
+				1.0f, gates, (int) G);
+
+	for (t = 0; t < T; t++)
+	{
+		/* a_t += h_{t-1} W_h^T: (B, H) x (4H, H)^T, rows T*4H apart */
+		if (t > 0)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+						(int) B, (int) G, (int) H,
+						1.0f, h_out + (t - 1) * H, (int) (T * H), W_h, (int) H,
+						1.0f, gates + t * G, (int) (T * G));
+		else if (h0)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+						(int) B, (int) G, (int) H,
+						1.0f, h0, (int) H, W_h, (int) H,
+						1.0f, gates, (int) (T * G));
+
+		for (bi = 0; bi < B; bi++)
+		{
+			size_t		s = bi * T + t;
+			float	   *a = gates + s * G;
+			float	   *c = c_out + s * H;
+			float	   *h = h_out + s * H;
+			const float *cp = t > 0 ? c_out + (s - 1) * H :
+				(c0 ? c0 + bi * H : NULL);
+
+			for (j = 0; j < H; j++)
+			{
+				float		ig = nn_sigmoid(a[j]);
+				float		fg = nn_sigmoid(a[H + j]);
+				float		gg = tanhf(a[2 * H + j]);
+				float		og = nn_sigmoid(a[3 * H + j]);
+				float		cv = ig * gg + (cp ? fg * cp[j] : 0.0f);
+
+				a[j] = ig;
+				a[H + j] = fg;
+				a[2 * H + j] = gg;
+				a[3 * H + j] = og;
+				c[j] = cv;
+				h[j] = og * tanhf(cv);
+			}
+		}
+	}
+}
+
+/* scratch for nn_lstm_backward: dgates (B, T, 4H), dh_next and dc_next (B, H) */
+size_t
+nn_lstm_scratch_size(size_t B, size_t T, size_t H)
+{
+	return B * T * 4 * H + 2 * B * H;
+}
+
+/*
+ * BPTT for the LSTM (Werbos 1990; the LSTM gradients as in Graves,
+ * "Supervised sequence labelling with recurrent neural networks", 2012,
+ * ch. 4.6, here with full gradients rather than the 1997 truncated ones).
+ * Walking t from T-1 down, with dh_next = dL/dh_t from step t+1 and
+ * dc_next = dL/dc_t from step t+1:
+ *
+ *	 dh = dh_out[t] + dh_next
+ *	 dc = dc_next + dh * o * (1 - tanh(c_t)^2)
+ *	 da_o = dh * tanh(c_t) * o (1 - o)
+ *	 da_i = dc * g * i (1 - i);  da_f = dc * c_{t-1} * f (1 - f)
+ *	 da_g = dc * i * (1 - g^2)
+ *	 dh_next = da_t W_h;  dc_next = dc * f;  dW_h += da_t^T h_{t-1}
+ *
+ * and after the loop, over all steps at once, dinp += da W_x,
+ * dW_x += da^T inp, db += column sums of da.
+ */
+void
+nn_lstm_backward(float *dinp, float *dW_x, float *dW_h, float *db,
+				 float *dh0, float *dc0, float *scratch, const float *dh_out,
+				 const float *dc_last, const float *h_out, const float *c_out,
+				 const float *gates, const float *inp, const float *h0,
+				 const float *c0, const float *W_x, const float *W_h,
+				 size_t B, size_t T, size_t D, size_t H)
+{
+	size_t		G = 4 * H;
+	float	   *dgates = scratch;	/* (B, T, 4H) */
+	float	   *dh_next = scratch + B * T * G;	/* (B, H) */
+	float	   *dc_next = dh_next + B * H;	/* (B, H) */
+	size_t		t;
+	size_t		bi;
+	size_t		j;
+	size_t		r;
+
+	memset(dh_next, 0, B * H * sizeof(float));
+	if (dc_last)
+		memcpy(dc_next, dc_last, B * H * sizeof(float));
+	else
+		memset(dc_next, 0, B * H * sizeof(float));
+
+	for (t = T; t-- > 0;)
+	{
+		for (bi = 0; bi < B; bi++)
+		{
+			size_t		s = bi * T + t;
+			const float *a = gates + s * G;
+			const float *c = c_out + s * H;
+			const float *dho = dh_out + s * H;
+			const float *cp = t > 0 ? c_out + (s - 1) * H :
+				(c0 ? c0 + bi * H : NULL);
+			float	   *da = dgates + s * G;
+			float	   *dhn = dh_next + bi * H;
+			float	   *dcn = dc_next + bi * H;
+
+			for (j = 0; j < H; j++)
+			{
+				float		ig = a[j];
+				float		fg = a[H + j];
+				float		gg = a[2 * H + j];
+				float		og = a[3 * H + j];
+				float		tc = tanhf(c[j]);
+				float		dh = dho[j] + dhn[j];
+				float		dc = dcn[j] + dh * og * (1.0f - tc * tc);
+				float		cpv = cp ? cp[j] : 0.0f;
+
+				da[j] = dc * gg * ig * (1.0f - ig);
+				da[H + j] = dc * cpv * fg * (1.0f - fg);
+				da[2 * H + j] = dc * ig * (1.0f - gg * gg);
+				da[3 * H + j] = dh * tc * og * (1.0f - og);
+				dcn[j] = dc * fg;
+			}
+		}
+
+		/* dh_next = da_t W_h: (B, 4H) x (4H, H), overwriting */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					(int) B, (int) H, (int) G,
+					1.0f, dgates + t * G, (int) (T * G), W_h, (int) H,
+					0.0f, dh_next, (int) H);
+		/* dW_h += da_t^T h_{t-1}: (B, 4H)^T x (B, H) */
+		if (t > 0)
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+						(int) G, (int) H, (int) B,
+						1.0f, dgates + t * G, (int) (T * G),
+						h_out + (t - 1) * H, (int) (T * H),
+						1.0f, dW_h, (int) H);
+		else if (h0)
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+						(int) G, (int) H, (int) B,
+						1.0f, dgates, (int) (T * G), h0, (int) H,
+						1.0f, dW_h, (int) H);
+	}
+
+	if (dh0)
+		for (j = 0; j < B * H; j++)
+			dh0[j] += dh_next[j];
+	if (dc0)
+		for (j = 0; j < B * H; j++)
+			dc0[j] += dc_next[j];
+
+	/* the input projection, all B*T steps in one sgemm each */
+	if (dinp)
+		/* (B*T, 4H) x (4H, D) -> (B*T, D) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					(int) (B * T), (int) D, (int) G,
+					1.0f, dgates, (int) G, W_x, (int) D,
+					1.0f, dinp, (int) D);
+	/* (B*T, 4H)^T x (B*T, D) -> (4H, D) */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+				(int) G, (int) D, (int) (B * T),
+				1.0f, dgates, (int) G, inp, (int) D,
+				1.0f, dW_x, (int) D);
+	for (r = 0; r < B * T; r++)
+	{
+		const float *da = dgates + r * G;
+
+		for (j = 0; j < G; j++)
+			db[j] += da[j];
+	}
+}
+
 /* ---------- loss ---------- */
 
 /* mean of (pred - target)^2 and its gradient */
@@ -295,4 +499,32 @@ nn_adam_rows(const nn_adam *a, float *table, const float *g, float *m1,
 
 		nn_adam_step(a, table + off, g + off, m1 + off, m2 + off, d, lr, wd);
 	}
+}
+
+/* ---------- gradient clipping ---------- */
+
+/* scale a set of gradient buffers to global L2 norm max_norm if above it */
+double
+nn_clip_grad_norm(float *const *grads, const size_t *sizes, size_t n_bufs,
+				  float max_norm)
+{
+	double		sq = 0.0;
+	double		norm;
+	size_t		k;
+	size_t		j;
+
+	for (k = 0; k < n_bufs; k++)
+		for (j = 0; j < sizes[k]; j++)
+			sq += (double) grads[k][j] * grads[k][j];
+	norm = sqrt(sq);
+	if (norm > (double) max_norm)
+	{
+		/* the 1e-6 as PyTorch, so a zero max_norm cannot divide by zero */
+		float		scale = (float) ((double) max_norm / (norm + 1e-6));
+
+		for (k = 0; k < n_bufs; k++)
+			for (j = 0; j < sizes[k]; j++)
+				grads[k][j] *= scale;
+	}
+	return norm;
 }

@@ -2,7 +2,7 @@
  *
  * nn.h
  *		Neural-network layers of the numeric core, written once for every
- *		kind that needs them (dense now, lstm next).
+ *		kind that needs them (dense and lstm).
  *
  * Each layer is a pair of plain functions in the style of Karpathy's llm.c
  * (train_gpt2.c): outputs first, then inputs, then weights, then sizes.
@@ -90,6 +90,75 @@ extern void nn_dropout_forward(float *out, float *mask, const float *inp,
 extern void nn_dropout_backward(float *dinp, const float *dout,
 								const float *mask, size_t n);
 
+/* ---------- recurrent: LSTM ---------- */
+
+/*
+ * Long short-term memory (Hochreiter and Schmidhuber, "Long short-term
+ * memory", Neural Computation 9(8), 1997) with the forget gate of Gers,
+ * Schmidhuber and Cummins (2000), in the form PyTorch's nn.LSTM computes
+ * with a single bias:
+ *
+ *	 a_t = x_t W_x^T + h_{t-1} W_h^T + b			(4H pre-activations)
+ *	 i = sigmoid(a[0:H])		input gate
+ *	 f = sigmoid(a[H:2H])		forget gate
+ *	 g = tanh(a[2H:3H])			cell candidate
+ *	 o = sigmoid(a[3H:4H])		output gate
+ *	 c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
+ *
+ * The gate order i, f, g, o is PyTorch's, so weights can be compared with
+ * a torch.nn.LSTM (its b_ih + b_hh is our b).  B windows of T steps run
+ * together: inp, h_out, c_out and gates are (B, T, .) with the window as
+ * the leading dimension.
+ */
+
+/*
+ * Forward over T steps.  gates receives the post-activation i, f, g, o of
+ * every step, which with c_out is all nn_lstm_backward needs.  h0 and c0
+ * are the states before step 0; NULL means zeros.  The input projection of
+ * all B*T steps is one sgemm; the recurrent term one sgemm per step.
+ */
+extern void nn_lstm_forward(float *h_out,	/* (B, T, H) */
+							float *c_out,	/* (B, T, H) */
+							float *gates,	/* (B, T, 4H) */
+							const float *inp,	/* (B, T, D) */
+							const float *h0,	/* (B, H) or NULL */
+							const float *c0,	/* (B, H) or NULL */
+							const float *W_x,	/* (4H, D) */
+							const float *W_h,	/* (4H, H) */
+							const float *b, /* (4H) */
+							size_t B, size_t T, size_t D, size_t H);
+
+/* floats of scratch nn_lstm_backward needs: B*T*4H + 2*B*H */
+extern size_t nn_lstm_scratch_size(size_t B, size_t T, size_t H);
+
+/*
+ * Backpropagation through time (Werbos, "Backpropagation through time:
+ * what it does and how to do it", Proc. IEEE 78(10), 1990) over the T
+ * steps of nn_lstm_forward, given dh_out = dL/dh_t at every step and
+ * optionally dc_last = dL/dc_{T-1} (NULL: none).  Adds into dinp, dW_x,
+ * dW_h, db, dh0 and dc0; dinp, dh0 and dc0 may be NULL when not needed.
+ * h0 and c0 are the forward's (NULL for zeros); scratch has
+ * nn_lstm_scratch_size(B, T, H) floats.
+ */
+extern void nn_lstm_backward(float *dinp,	/* (B, T, D) */
+							 float *dW_x,	/* (4H, D) */
+							 float *dW_h,	/* (4H, H) */
+							 float *db, /* (4H) */
+							 float *dh0,	/* (B, H) */
+							 float *dc0,	/* (B, H) */
+							 float *scratch,
+							 const float *dh_out,	/* (B, T, H) */
+							 const float *dc_last,	/* (B, H) or NULL */
+							 const float *h_out,	/* (B, T, H) */
+							 const float *c_out,	/* (B, T, H) */
+							 const float *gates,	/* (B, T, 4H) */
+							 const float *inp,	/* (B, T, D) */
+							 const float *h0,	/* (B, H) or NULL */
+							 const float *c0,	/* (B, H) or NULL */
+							 const float *W_x,	/* (4H, D) */
+							 const float *W_h,	/* (4H, H) */
+							 size_t B, size_t T, size_t D, size_t H);
+
 /* ---------- loss ---------- */
 
 /*
@@ -144,5 +213,16 @@ extern void nn_sgd_rows(float *table, const float *g, const int32_t *rows,
 extern void nn_adam_rows(const nn_adam *a, float *table, const float *g,
 						 float *m1, float *m2, const int32_t *rows,
 						 size_t n_rows, size_t d, float lr, float wd);
+
+/*
+ * Gradient clipping by global norm (Pascanu, Mikolov and Bengio, "On the
+ * difficulty of training recurrent neural networks", ICML 2013), as
+ * torch.nn.utils.clip_grad_norm_: the n_bufs buffers grads[k] of sizes[k]
+ * floats are seen as one vector; when its L2 norm exceeds max_norm every
+ * element is scaled by max_norm / (norm + 1e-6).  Returns the norm before
+ * clipping.
+ */
+extern double nn_clip_grad_norm(float *const *grads, const size_t *sizes,
+								size_t n_bufs, float max_norm);
 
 #endif							/* RECSYS_NN_H */

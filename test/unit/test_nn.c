@@ -362,6 +362,430 @@ test_nn_network_gradient(void)
 	CHECK(unit_check_tensor("net db2", db2, num, 1, 5e-3));
 }
 
+/* ---------- LSTM ---------- */
+
+/*
+ * Finite differences of an LSTM in float32: the loss is summed in double,
+ * but each step's float rounding (~1e-7 relative) divided by 2h and the
+ * O(h^2) truncation error of the central difference leave errors of about
+ * 1e-4 on gradients of order 1, more on the large ones; a wrong term gives
+ * errors of the gradient's own size.  So each entry must satisfy
+ * |analytic - numeric| <= LSTM_ATOL + LSTM_RTOL * max(|analytic|, |numeric|).
+ */
+#define LSTM_ATOL 1e-3
+#define LSTM_RTOL 1e-2
+
+/* unit_check_tensor with a relative and an absolute tolerance */
+static int
+check_rel(const char *label, const float *a, const float *b, size_t n)
+{
+	double		worst = 0.0;
+	int			shown = 0;
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+	{
+		double		diff = fabs((double) a[j] - b[j]);
+		double		scale = fmax(fabs((double) a[j]), fabs((double) b[j]));
+		double		excess = diff / (LSTM_ATOL + LSTM_RTOL * scale);
+
+		if (!(excess <= 1.0))
+		{
+			if (shown < 5)
+				fprintf(stderr, "  %s[%zu]: %.9g vs %.9g\n", label, j, a[j], b[j]);
+			shown++;
+		}
+		if (excess > worst || isnan(excess))
+			worst = excess;
+	}
+	if (shown > 0)
+	{
+		fprintf(stderr, "  %s: %d of %zu outside tolerance, worst at %.3g times it\n",
+				label, shown, n, worst);
+		unit_failures_in_test++;
+		return 0;
+	}
+	return 1;
+}
+
+/* one LSTM layer's tensors, with sizes; NULL h0/c0 mean zero states */
+typedef struct lstm_case
+{
+	size_t		B,
+				T,
+				D,
+				H;
+	float	   *inp,
+			   *h0,
+			   *c0,
+			   *Wx,
+			   *Wh,
+			   *b;
+	float	   *h,
+			   *c,
+			   *gates;
+	float	   *w,				/* loss weights on h (B, T, H) */
+			   *v;				/* loss weights on the last c (B, H) */
+	/* the Linear + MSE window test */
+	float	   *Wo,
+			   *bo,
+			   *pred,
+			   *target;
+} lstm_case;
+
+static lstm_case lc;
+
+/* allocate and fill a case with N(0, 0.5^2) weights and N(0, 1) data */
+static void
+lstm_case_init(size_t B, size_t T, size_t D, size_t H, int states,
+			   uint64_t seed)
+{
+	rs_rng		rng;
+	size_t		G = 4 * H;
+	size_t		j;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.B = B;
+	lc.T = T;
+	lc.D = D;
+	lc.H = H;
+	rs_rng_seed(&rng, seed);
+	lc.inp = malloc(sizeof(float) * B * T * D);
+	lc.Wx = malloc(sizeof(float) * G * D);
+	lc.Wh = malloc(sizeof(float) * G * H);
+	lc.b = malloc(sizeof(float) * G);
+	lc.h = malloc(sizeof(float) * B * T * H);
+	lc.c = malloc(sizeof(float) * B * T * H);
+	lc.gates = malloc(sizeof(float) * B * T * G);
+	lc.w = malloc(sizeof(float) * B * T * H);
+	lc.v = malloc(sizeof(float) * B * H);
+	fill_normal(lc.inp, B * T * D, &rng);
+	fill_normal(lc.Wx, G * D, &rng);
+	fill_normal(lc.Wh, G * H, &rng);
+	fill_normal(lc.b, G, &rng);
+	/* weights of scale 0.5 keep the gates away from saturation */
+	for (j = 0; j < G * D; j++)
+		lc.Wx[j] *= 0.5f;
+	for (j = 0; j < G * H; j++)
+		lc.Wh[j] *= 0.5f;
+	for (j = 0; j < G; j++)
+		lc.b[j] *= 0.5f;
+	fill_normal(lc.w, B * T * H, &rng);
+	fill_normal(lc.v, B * H, &rng);
+	if (states)
+	{
+		lc.h0 = malloc(sizeof(float) * B * H);
+		lc.c0 = malloc(sizeof(float) * B * H);
+		fill_normal(lc.h0, B * H, &rng);
+		fill_normal(lc.c0, B * H, &rng);
+	}
+	lc.Wo = malloc(sizeof(float) * H);
+	lc.bo = malloc(sizeof(float));
+	lc.pred = malloc(sizeof(float) * B * T);
+	lc.target = malloc(sizeof(float) * B * T);
+	fill_normal(lc.Wo, H, &rng);
+	lc.bo[0] = 0.2f;
+	fill_normal(lc.target, B * T, &rng);
+}
+
+/* free a case */
+static void
+lstm_case_free(void)
+{
+	free(lc.inp);
+	free(lc.Wx);
+	free(lc.Wh);
+	free(lc.b);
+	free(lc.h);
+	free(lc.c);
+	free(lc.gates);
+	free(lc.w);
+	free(lc.v);
+	free(lc.h0);
+	free(lc.c0);
+	free(lc.Wo);
+	free(lc.bo);
+	free(lc.pred);
+	free(lc.target);
+}
+
+/* run the forward pass of the current case */
+static void
+lstm_case_forward(void)
+{
+	nn_lstm_forward(lc.h, lc.c, lc.gates, lc.inp, lc.h0, lc.c0, lc.Wx, lc.Wh,
+					lc.b, lc.B, lc.T, lc.D, lc.H);
+}
+
+/* L = sum(w * h_out) + sum(v * c at the last step) */
+static double
+lstm_loss(void)
+{
+	double		s;
+	size_t		bi;
+
+	lstm_case_forward();
+	s = dotd(lc.h, lc.w, lc.B * lc.T * lc.H);
+	for (bi = 0; bi < lc.B; bi++)
+		s += dotd(lc.c + (bi * lc.T + lc.T - 1) * lc.H, lc.v + bi * lc.H, lc.H);
+	return s;
+}
+
+/* L = MSE of a Linear(H, 1) head on every step's h against target */
+static double
+lstm_window_loss(void)
+{
+	lstm_case_forward();
+	nn_linear_forward(lc.pred, lc.h, lc.Wo, lc.bo, lc.B * lc.T, lc.H, 1);
+	return nn_mse_loss(NULL, lc.pred, lc.target, lc.B * lc.T);
+}
+
+/* sigmoid in double for the reference */
+static double
+sigd(double x)
+{
+	return 1.0 / (1.0 + exp(-x));
+}
+
+/* forward against a plain double loop over steps, rows and gates */
+static void
+test_nn_lstm_forward(void)
+{
+	size_t		B = 2,
+				T = 3,
+				D = 3,
+				H = 4;
+	double		hp[2][4],
+				cp[2][4];
+	size_t		t,
+				bi,
+				j,
+				k;
+	float	   *h_zero;
+	float	   *zeros;
+
+	lstm_case_init(B, T, D, H, 1, 21);
+	lstm_case_forward();
+	for (bi = 0; bi < B; bi++)
+		for (j = 0; j < H; j++)
+		{
+			hp[bi][j] = lc.h0[bi * H + j];
+			cp[bi][j] = lc.c0[bi * H + j];
+		}
+	for (t = 0; t < T; t++)
+	{
+		double		hn[2][4];
+
+		for (bi = 0; bi < B; bi++)
+		{
+			const float *x = lc.inp + (bi * T + t) * D;
+
+			for (j = 0; j < H; j++)
+			{
+				double		a[4];
+				size_t		q;
+
+				/* gate q of unit j is row q*H + j: order i, f, g, o */
+				for (q = 0; q < 4; q++)
+				{
+					size_t		row = q * H + j;
+
+					a[q] = lc.b[row];
+					for (k = 0; k < D; k++)
+						a[q] += (double) lc.Wx[row * D + k] * x[k];
+					for (k = 0; k < H; k++)
+						a[q] += (double) lc.Wh[row * H + k] * hp[bi][k];
+				}
+				cp[bi][j] = sigd(a[1]) * cp[bi][j] + sigd(a[0]) * tanh(a[2]);
+				hn[bi][j] = sigd(a[3]) * tanh(cp[bi][j]);
+				CHECK_NEAR(lc.c[(bi * T + t) * H + j], cp[bi][j], 1e-5);
+				CHECK_NEAR(lc.h[(bi * T + t) * H + j], hn[bi][j], 1e-5);
+			}
+		}
+		memcpy(hp, hn, sizeof(hp));
+	}
+
+	/* NULL states are zero states */
+	h_zero = malloc(sizeof(float) * B * T * H);
+	zeros = calloc(B * H, sizeof(float));
+	memcpy(lc.h0, zeros, sizeof(float) * B * H);
+	memcpy(lc.c0, zeros, sizeof(float) * B * H);
+	lstm_case_forward();
+	memcpy(h_zero, lc.h, sizeof(float) * B * T * H);
+	nn_lstm_forward(lc.h, lc.c, lc.gates, lc.inp, NULL, NULL, lc.Wx, lc.Wh,
+					lc.b, B, T, D, H);
+	CHECK(memcmp(h_zero, lc.h, sizeof(float) * B * T * H) == 0);
+	free(h_zero);
+	free(zeros);
+	lstm_case_free();
+}
+
+/* gradients of sum(w h) + sum(v c_last) wrt every weight, inp, h0, c0 */
+static void
+test_nn_lstm_gradient(void)
+{
+	size_t		B = 2,
+				T = 3,
+				D = 3,
+				H = 4,
+				G = 16;
+	float	   *dWx,
+			   *dWh,
+			   *db,
+			   *dinp,
+			   *dh0,
+			   *dc0,
+			   *scratch,
+			   *num;
+
+	lstm_case_init(B, T, D, H, 1, 22);
+	dWx = calloc(G * D, sizeof(float));
+	dWh = calloc(G * H, sizeof(float));
+	db = calloc(G, sizeof(float));
+	dinp = calloc(B * T * D, sizeof(float));
+	dh0 = calloc(B * H, sizeof(float));
+	dc0 = calloc(B * H, sizeof(float));
+	scratch = malloc(sizeof(float) * nn_lstm_scratch_size(B, T, H));
+	num = malloc(sizeof(float) * G * H);
+
+	lstm_loss();
+	nn_lstm_backward(dinp, dWx, dWh, db, dh0, dc0, scratch, lc.w, lc.v,
+					 lc.h, lc.c, lc.gates, lc.inp, lc.h0, lc.c0, lc.Wx, lc.Wh,
+					 B, T, D, H);
+
+	numeric_grad(lstm_loss, lc.Wx, G * D, num);
+	CHECK(check_rel("lstm dW_x", dWx, num, G * D));
+	numeric_grad(lstm_loss, lc.Wh, G * H, num);
+	CHECK(check_rel("lstm dW_h", dWh, num, G * H));
+	numeric_grad(lstm_loss, lc.b, G, num);
+	CHECK(check_rel("lstm db", db, num, G));
+	numeric_grad(lstm_loss, lc.inp, B * T * D, num);
+	CHECK(check_rel("lstm dinp", dinp, num, B * T * D));
+	numeric_grad(lstm_loss, lc.h0, B * H, num);
+	CHECK(check_rel("lstm dh0", dh0, num, B * H));
+	numeric_grad(lstm_loss, lc.c0, B * H, num);
+	CHECK(check_rel("lstm dc0", dc0, num, B * H));
+
+	/* backward adds: a second call doubles db */
+	memcpy(num, db, sizeof(float) * G);
+	lstm_loss();
+	nn_lstm_backward(NULL, dWx, dWh, db, NULL, NULL, scratch, lc.w, lc.v,
+					 lc.h, lc.c, lc.gates, lc.inp, lc.h0, lc.c0, lc.Wx, lc.Wh,
+					 B, T, D, H);
+	CHECK_NEAR(db[5], 2.0 * num[5], 1e-5);
+
+	free(dWx);
+	free(dWh);
+	free(db);
+	free(dinp);
+	free(dh0);
+	free(dc0);
+	free(scratch);
+	free(num);
+	lstm_case_free();
+}
+
+/*
+ * A whole window as the lstm kind will train it: zero start states, T = 6
+ * steps, a Linear(H, 1) head and the MSE on every step, chained through
+ * nn_linear_backward into dh_out.
+ */
+static void
+test_nn_lstm_window_gradient(void)
+{
+	size_t		B = 3,
+				T = 6,
+				D = 4,
+				H = 5,
+				G = 20;
+	float	   *dpred,
+			   *dh,
+			   *dWo,
+			   dbo[1] = {0},
+			   *dWx,
+			   *dWh,
+			   *db,
+			   *dinp,
+			   *scratch,
+			   *num;
+
+	lstm_case_init(B, T, D, H, 0, 23);
+	dpred = malloc(sizeof(float) * B * T);
+	dh = calloc(B * T * H, sizeof(float));
+	dWo = calloc(H, sizeof(float));
+	dWx = calloc(G * D, sizeof(float));
+	dWh = calloc(G * H, sizeof(float));
+	db = calloc(G, sizeof(float));
+	dinp = calloc(B * T * D, sizeof(float));
+	scratch = malloc(sizeof(float) * nn_lstm_scratch_size(B, T, H));
+	num = malloc(sizeof(float) * G * H);
+
+	lstm_window_loss();
+	nn_mse_loss(dpred, lc.pred, lc.target, B * T);
+	nn_linear_backward(dh, dWo, dbo, dpred, lc.h, lc.Wo, B * T, H, 1);
+	nn_lstm_backward(dinp, dWx, dWh, db, NULL, NULL, scratch, dh, NULL,
+					 lc.h, lc.c, lc.gates, lc.inp, NULL, NULL, lc.Wx, lc.Wh,
+					 B, T, D, H);
+
+	numeric_grad(lstm_window_loss, lc.Wx, G * D, num);
+	CHECK(check_rel("window dW_x", dWx, num, G * D));
+	numeric_grad(lstm_window_loss, lc.Wh, G * H, num);
+	CHECK(check_rel("window dW_h", dWh, num, G * H));
+	numeric_grad(lstm_window_loss, lc.b, G, num);
+	CHECK(check_rel("window db", db, num, G));
+	numeric_grad(lstm_window_loss, lc.inp, B * T * D, num);
+	CHECK(check_rel("window dinp", dinp, num, B * T * D));
+	numeric_grad(lstm_window_loss, lc.Wo, H, num);
+	CHECK(check_rel("window dW_out", dWo, num, H));
+	numeric_grad(lstm_window_loss, lc.bo, 1, num);
+	CHECK(check_rel("window db_out", dbo, num, 1));
+
+	free(dpred);
+	free(dh);
+	free(dWo);
+	free(dWx);
+	free(dWh);
+	free(db);
+	free(dinp);
+	free(scratch);
+	free(num);
+	lstm_case_free();
+}
+
+/* clipping scales a large gradient to max_norm, leaves a small one alone */
+static void
+test_nn_clip_grad_norm(void)
+{
+	float		g1[3] = {3.0f, 0.0f, -4.0f};
+	float		g2[2] = {12.0f, 0.0f};
+	float		k1[3],
+				k2[2];
+	float	   *bufs[2] = {g1, g2};
+	size_t		sizes[2] = {3, 2};
+	double		norm,
+				after;
+
+	memcpy(k1, g1, sizeof(g1));
+	memcpy(k2, g2, sizeof(g2));
+	/* global norm sqrt(9 + 16 + 144) = 13, above 6.5: halved */
+	norm = nn_clip_grad_norm(bufs, sizes, 2, 6.5f);
+	CHECK_NEAR(norm, 13.0, 1e-9);
+	after = sqrt(dotd(g1, g1, 3) + dotd(g2, g2, 2));
+	CHECK_NEAR(after, 6.5, 1e-5);
+	/* the direction is kept: every element scaled by the same factor */
+	CHECK_NEAR(g1[0] / k1[0], 0.5, 1e-6);
+	CHECK_NEAR(g1[2] / k1[2], 0.5, 1e-6);
+	CHECK_NEAR(g2[0] / k2[0], 0.5, 1e-6);
+	CHECK(g1[1] == 0.0f);
+
+	/* now norm 6.5, below 10: returned, nothing changed */
+	memcpy(k1, g1, sizeof(g1));
+	memcpy(k2, g2, sizeof(g2));
+	norm = nn_clip_grad_norm(bufs, sizes, 2, 10.0f);
+	CHECK_NEAR(norm, 6.5, 1e-5);
+	CHECK(memcmp(k1, g1, sizeof(g1)) == 0 && memcmp(k2, g2, sizeof(g2)) == 0);
+}
+
 /* ---------- optimizers ---------- */
 
 /* SGD and Adam against steps computed by hand */
@@ -413,4 +837,8 @@ suite_nn(void)
 	unit_run("nn_mse_gradient", test_nn_mse_gradient);
 	unit_run("nn_network_gradient", test_nn_network_gradient);
 	unit_run("nn_optimizers", test_nn_optimizers);
+	unit_run("nn_lstm_forward", test_nn_lstm_forward);
+	unit_run("nn_lstm_gradient", test_nn_lstm_gradient);
+	unit_run("nn_lstm_window_gradient", test_nn_lstm_window_gradient);
+	unit_run("nn_clip_grad_norm", test_nn_clip_grad_norm);
 }
