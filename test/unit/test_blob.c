@@ -131,6 +131,8 @@ test_blob_chunks(void)
 	hbuf = malloc(hlen);
 	rs_header_write(m, hbuf);
 	CHECK(rs_header_read(hbuf, hlen, &rs_malloc_allocator, &back, &err) == RS_OK);
+	rs_model_free(back);
+	back = NULL;
 	CHECK(rs_header_read(hbuf, hlen - 1, &rs_malloc_allocator, &back, &err) == RS_ERR_CORRUPT);
 	CHECK(rs_header_read(hbuf, hlen, &rs_malloc_allocator, &back, &err) == RS_OK);
 	if (back == NULL)
