@@ -954,5 +954,7 @@ const rs_kind rs_kind_dense = {
 	dense_train_epoch,
 	dense_train_end,
 	dense_predict,
-	dense_score_items
+	dense_score_items,
+	false,						/* not sequential */
+	NULL
 };

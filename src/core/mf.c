@@ -937,5 +937,7 @@ const rs_kind rs_kind_mf = {
 	mf_train_epoch,
 	mf_train_end,
 	mf_predict,
-	mf_score_items
+	mf_score_items,
+	false,						/* not sequential */
+	NULL
 };

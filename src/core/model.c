@@ -854,3 +854,85 @@ rs_model_score_items(const rs_model *m, int32_t u, float *out)
 		u = -1;
 	m->kind->score_items(m, u, out);
 }
+
+/*
+ * The known steps of a query-time history: unknown items (-1 or out of
+ * range) are dropped.  Returns the number kept; items_out and ratings_out
+ * have room for n.
+ */
+static size_t
+known_history(const rs_model *m, const int32_t *items, const float *ratings,
+			  size_t n, int32_t *items_out, float *ratings_out)
+{
+	size_t		kept = 0;
+	size_t		t;
+
+	for (t = 0; t < n; t++)
+	{
+		if (items[t] < 0 || items[t] >= m->n_items)
+			continue;
+		items_out[kept] = items[t];
+		ratings_out[kept] = ratings[t];
+		kept++;
+	}
+	return kept;
+}
+
+/* score n_cands items (cands NULL: all) after a query-time history */
+static rs_status
+score_after_history(const rs_model *m, const int32_t *items,
+					const float *ratings, size_t n, const int32_t *cands,
+					size_t n_cands, float *out, rs_error *err)
+{
+	int32_t    *known_items;
+	float	   *known_ratings;
+	size_t		kept;
+	rs_status	rc;
+
+	if (m->kind->score_history == NULL)
+		return rs_error_set(err, RS_ERR_PARAM, "",
+							"models of kind \"%s\" do not take a history",
+							m->kind->name);
+	known_items = rs_alloc(&m->alloc, rs_mul_size(n + 1, sizeof(int32_t)));
+	known_ratings = rs_alloc(&m->alloc, rs_mul_size(n + 1, sizeof(float)));
+	if (known_items == NULL || known_ratings == NULL)
+	{
+		rs_free(&m->alloc, known_items);
+		rs_free(&m->alloc, known_ratings);
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory for a history of %zu steps", n);
+	}
+	kept = known_history(m, items, ratings, n, known_items, known_ratings);
+	rc = m->kind->score_history(m, known_items, known_ratings, kept,
+								cands, n_cands, out, err);
+	rs_free(&m->alloc, known_items);
+	rs_free(&m->alloc, known_ratings);
+	return rc;
+}
+
+/* clipped prediction of item i after a history given at query time */
+rs_status
+rs_model_predict_history(const rs_model *m, const int32_t *items,
+						 const float *ratings, size_t n, int32_t i,
+						 double *out, rs_error *err)
+{
+	float		score;
+	rs_status	rc;
+
+	if (i < 0 || i >= m->n_items)
+		i = -1;
+	rc = score_after_history(m, items, ratings, n, &i, 1, &score, err);
+	if (rc == RS_OK)
+		*out = clip_rating(m, score);
+	return rc;
+}
+
+/* raw scores of every item after a history given at query time */
+rs_status
+rs_model_score_history(const rs_model *m, const int32_t *items,
+					   const float *ratings, size_t n, float *out,
+					   rs_error *err)
+{
+	return score_after_history(m, items, ratings, n, NULL,
+							   (size_t) m->n_items, out, err);
+}

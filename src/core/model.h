@@ -277,12 +277,32 @@ typedef struct rs_kind
 
 	/* raw scores of every item for user u (u may be -1) into out (n_items) */
 	void		(*score_items) (const rs_model *m, int32_t u, float *out);
+
+	/*
+	 * True for kinds that read each user's ratings in time order: training
+	 * needs the time column (rs_dataset.time), and score_history is set.
+	 */
+	bool		sequential;
+
+	/*
+	 * Sequence kinds only, NULL otherwise.  Raw scores, into out, of the
+	 * n_cands items cands (dense indexes, -1 for an unknown item) after a
+	 * history given at query time instead of a training user's state: n
+	 * steps, oldest first, of known items (dense indexes) and their ratings
+	 * in the data's units.  n may be 0 (cold start).  May allocate scratch
+	 * with the model's allocator, hence the status.
+	 */
+	rs_status	(*score_history) (const rs_model *m, const int32_t *items,
+								  const float *ratings, size_t n,
+								  const int32_t *cands, size_t n_cands,
+								  float *out, rs_error *err);
 } rs_kind;
 
 /* NULL-terminated table of every kind */
 extern const rs_kind *const rs_kinds[];
 extern const rs_kind rs_kind_mf;	/* mf.c */
 extern const rs_kind rs_kind_dense;	/* dense.c */
+extern const rs_kind rs_kind_lstm;	/* lstm.c */
 extern const rs_kind *rs_kind_find(const char *name);
 
 /* register a tensor of the trainable buffer; data points into params_buf */
@@ -331,5 +351,23 @@ extern double rs_model_predict(const rs_model *m, int32_t u, int32_t i);
 
 /* scores of all items for user index u (-1: unknown) into out (n_items) */
 extern void rs_model_score_items(const rs_model *m, int32_t u, float *out);
+
+/*
+ * Serving from a history given at query time (sequence kinds; any other
+ * kind gets RS_ERR_PARAM).  items and ratings are n steps, oldest first;
+ * items are dense indexes and unknown ones (-1) are skipped; only the
+ * newest seq_len known steps are used.  rs_model_predict_history returns
+ * the clipped prediction for item i (-1: unknown) in *out;
+ * rs_model_score_history the raw scores of every item into out (n_items).
+ */
+extern rs_status rs_model_predict_history(const rs_model *m,
+										  const int32_t *items,
+										  const float *ratings, size_t n,
+										  int32_t i, double *out,
+										  rs_error *err);
+extern rs_status rs_model_score_history(const rs_model *m,
+										const int32_t *items,
+										const float *ratings, size_t n,
+										float *out, rs_error *err);
 
 #endif							/* RECSYS_MODEL_H */
