@@ -32,6 +32,7 @@
 const rs_kind *const rs_kinds[] = {
 	&rs_kind_mf,
 	&rs_kind_dense,
+	&rs_kind_lstm,
 	NULL
 };
 
@@ -526,6 +527,9 @@ check_dataset(const rs_dataset *d, rs_error *err)
 		if (!isfinite(d->rating[r]))
 			return rs_error_set(err, RS_ERR_DATA, "rating",
 								"ratings must be finite numbers");
+		if (d->time && !isfinite(d->time[r]))
+			return rs_error_set(err, RS_ERR_DATA, "time_column",
+								"times must be finite numbers");
 	}
 	return RS_OK;
 }
@@ -654,6 +658,10 @@ rs_model_train(const rs_params *p, rs_dataset *data,
 	rc = check_dataset(data, err);
 	if (rc != RS_OK)
 		return rc;
+	if (kind->sequential && data->time == NULL)
+		return rs_error_set(err, RS_ERR_DATA, "time_column",
+							"models of kind \"%s\" need the time of each rating",
+							kind->name);
 
 	max_epochs = (int) rs_params_get(p, "epochs");
 	patience = (int) rs_params_get(p, "patience");

@@ -193,6 +193,32 @@ nn_sigmoid(float x)
 }
 
 /*
+ * One LSTM cell of width H: a holds the 4H pre-activations and receives
+ * the activated gates i, f, g, o in place; c_prev NULL means zeros.
+ */
+void
+nn_lstm_cell(float *h, float *c, float *a, const float *c_prev, size_t H)
+{
+	size_t		j;
+
+	for (j = 0; j < H; j++)
+	{
+		float		ig = nn_sigmoid(a[j]);
+		float		fg = nn_sigmoid(a[H + j]);
+		float		gg = tanhf(a[2 * H + j]);
+		float		og = nn_sigmoid(a[3 * H + j]);
+		float		cv = ig * gg + (c_prev ? fg * c_prev[j] : 0.0f);
+
+		a[j] = ig;
+		a[H + j] = fg;
+		a[2 * H + j] = gg;
+		a[3 * H + j] = og;
+		c[j] = cv;
+		h[j] = og * tanhf(cv);
+	}
+}
+
+/*
  * LSTM forward (Hochreiter and Schmidhuber 1997, with a forget gate; gate
  * order i, f, g, o as in nn.h).  gates first holds the pre-activations
  * a_t, then in place the activated gates.
@@ -207,7 +233,6 @@ nn_lstm_forward(float *h_out, float *c_out, float *gates, const float *inp,
 	size_t		r;
 	size_t		t;
 	size_t		bi;
-	size_t		j;
 
 	/* a = b + inp W_x^T for all B*T steps at once: (B*T, D) x (4H, D)^T */
 	for (r = 0; r < B * T; r++)
@@ -240,21 +265,7 @@ nn_lstm_forward(float *h_out, float *c_out, float *gates, const float *inp,
 			const float *cp = t > 0 ? c_out + (s - 1) * H :
 				(c0 ? c0 + bi * H : NULL);
 
-			for (j = 0; j < H; j++)
-			{
-				float		ig = nn_sigmoid(a[j]);
-				float		fg = nn_sigmoid(a[H + j]);
-				float		gg = tanhf(a[2 * H + j]);
-				float		og = nn_sigmoid(a[3 * H + j]);
-				float		cv = ig * gg + (cp ? fg * cp[j] : 0.0f);
-
-				a[j] = ig;
-				a[H + j] = fg;
-				a[2 * H + j] = gg;
-				a[3 * H + j] = og;
-				c[j] = cv;
-				h[j] = og * tanhf(cv);
-			}
+			nn_lstm_cell(h, c, a, cp, H);
 		}
 	}
 }

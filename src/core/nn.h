@@ -112,6 +112,16 @@ extern void nn_dropout_backward(float *dinp, const float *dout,
  */
 
 /*
+ * One step of one cell, elementwise: a (4H) holds the pre-activations
+ * x W_x^T + h_{t-1} W_h^T + b and receives the activated gates i, f, g, o;
+ * c (H) and h (H) receive the new state.  c_prev NULL means zeros.  The
+ * forward below and the serving step of the lstm kind share it, so both
+ * compute bit for bit the same.
+ */
+extern void nn_lstm_cell(float *h, float *c, float *a, const float *c_prev,
+						 size_t H);
+
+/*
  * Forward over T steps.  gates receives the post-activation i, f, g, o of
  * every step, which with c_out is all nn_lstm_backward needs.  h0 and c0
  * are the states before step 0; NULL means zeros.  The input projection of

@@ -34,6 +34,7 @@ typedef struct row
 	int64_t		user;
 	int64_t		item;
 	float		rating;
+	double		time;			/* the timestamp column, 0 when absent */
 } row;
 
 /* read a tab-separated ratings file into a malloc'd array */
@@ -46,6 +47,7 @@ read_rows(const char *path, size_t *n)
 	long long	u,
 				i;
 	double		r;
+	double		t;
 	char		line[256];
 
 	*n = 0;
@@ -56,7 +58,8 @@ read_rows(const char *path, size_t *n)
 	}
 	while (fgets(line, sizeof(line), f))
 	{
-		if (sscanf(line, "%lld %lld %lf", &u, &i, &r) != 3)
+		t = 0;
+		if (sscanf(line, "%lld %lld %lf %lf", &u, &i, &r, &t) < 3)
 			continue;
 		if (*n == cap)
 		{
@@ -66,6 +69,7 @@ read_rows(const char *path, size_t *n)
 		rows[*n].user = u;
 		rows[*n].item = i;
 		rows[*n].rating = (float) r;
+		rows[*n].time = t;
 		(*n)++;
 	}
 	fclose(f);
@@ -124,8 +128,10 @@ build_dataset(const row *rows, size_t n)
 	d.user = malloc(n * sizeof(int32_t));
 	d.item = malloc(n * sizeof(int32_t));
 	d.rating = malloc(n * sizeof(float));
+	d.time = malloc(n * sizeof(double));
 	for (r = 0; r < n; r++)
 	{
+		d.time[r] = rows[r].time;
 		d.user[r] = index_of(d.user_ids, d.n_users, rows[r].user);
 		d.item[r] = index_of(d.item_ids, d.n_items, rows[r].item);
 		d.rating[r] = rows[r].rating;

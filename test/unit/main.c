@@ -71,6 +71,7 @@ main(void)
 	suite_mf();
 	suite_nn();
 	suite_dense();
+	suite_lstm();
 	suite_synthetic();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);

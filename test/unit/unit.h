@@ -63,6 +63,7 @@ extern void suite_model(void);
 extern void suite_mf(void);
 extern void suite_nn(void);
 extern void suite_dense(void);
+extern void suite_lstm(void);
 extern void suite_synthetic(void);
 
 #endif							/* RECSYS_UNIT_H */
