@@ -5,20 +5,25 @@
  *		a rating predicted at every step.
  *
  * The model of "PyTorch for Recommenders 101" (item embedding, LSTM,
- * Linear, a rating per step), with two additions that make it a sequence
- * recommender, each an option whose default won on validation:
+ * Linear, a rating per step), with additions that make it a sequence
+ * recommender, each an option whose default was chosen on a tuning part of
+ * MovieLens-100K u1.base (test/bench/TUNING.md):
  *
- *	 feedback		the input of step t is [e(i_t) ; f_t], where f_t is the
- *					user's previous rating, (r_{t-1} - mu) / (max - min),
- *					and 0 at the first step.  Item ids alone carry no sign
- *					of a user's taste; the ratings the user gave do.
- *	 carry_state	a user's whole history runs through consecutive
+ *	 feedback		(on) the input of step t is [e(i_t) ; f_t ; m_t]: the
+ *					user's previous rating and the mean of all its earlier
+ *					ratings, each as (r - mu) / (max - min), 0 at the first
+ *					step.  Item ids alone carry no sign of a user's taste;
+ *					the ratings the user gave do.
+ *	 carry_state	(off) a user's whole history runs through consecutive
  *					windows of seq_len steps, the state at a window's end
  *					starting the next (truncated backpropagation through
- *					time: Williams and Peng, Neural Computation 2(4), 1990);
- *					without it every window starts from zeros.
+ *					time: Williams and Peng, Neural Computation 2(4), 1990).
+ *					Off, every window starts from zeros and a user's state
+ *					for serving is that of its last seq_len - 1 steps: on
+ *					held-out ratings this predicted better.
+ *	 biases			(on) a learned bias per item and per user in the output.
  *
- * Output: yhat_t = mu + w_out . dropout(h_t) + b_out, trained on the mean
+ * Output: yhat_t = mu + w_out . dropout(h_t) + b_out (+ b_i + b_u), trained on the mean
  * squared error over the real steps of a batch; the last window of a user
  * is padded at its end and the padding masked out (by causality it changes
  * nothing before it).
@@ -114,7 +119,7 @@ static const rs_option_def lstm_options[LSTM_N_OPTIONS] = {
 	"steps per training window (and of a history given at query time)"},
 	{"feedback", RS_OPT_BOOL, 1, 0, 1, NULL,
 	"feed the user's previous rating into each step"},
-	{"carry_state", RS_OPT_BOOL, 1, 0, 1, NULL,
+	{"carry_state", RS_OPT_BOOL, 0, 0, 1, NULL,
 	"carry a user's state through consecutive windows of its whole history"},
 	{"dropout", RS_OPT_REAL, 0, 0, 0.9, NULL,
 	"probability of zeroing a unit of the LSTM's output in training"},
@@ -126,7 +131,7 @@ static const rs_option_def lstm_options[LSTM_N_OPTIONS] = {
 	"step size of the optimizer"},
 	{"optimizer", RS_OPT_ENUM, LSTM_ADAM, 0, 1, lstm_optimizers,
 	"\"sgd\" or \"adam\""},
-	{"batch_size", RS_OPT_INT, 64, 1, 65536, NULL,
+	{"batch_size", RS_OPT_INT, 256, 1, 65536, NULL,
 	"users (with carry_state) or windows per step"},
 	{"clip_norm", RS_OPT_REAL, 5, 0, 1e6, NULL,
 	"largest global norm of a step's gradient (0: no clipping)"},
@@ -140,7 +145,7 @@ static const rs_option_def lstm_options[LSTM_N_OPTIONS] = {
 	"OpenBLAS threads of training (0: the caller's default, recsys.threads)"},
 	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
 	"learn a bias per item and per user, added to the output"},
-	{"init_std", RS_OPT_REAL, 1, 0, 10, NULL,
+	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
 	"standard deviation of the initial item embeddings"},
 };
 

@@ -118,7 +118,8 @@ extern void nn_dropout_backward(float *dinp, const float *dout,
  * forward below and the serving step of the lstm kind share it, so both
  * compute bit for bit the same.
  */
-extern void nn_lstm_cell(float *h, float *c, float *a, const float *c_prev,
+extern void nn_lstm_cell(float *restrict h, float *restrict c,
+						 float *restrict a, const float *restrict c_prev,
 						 size_t H);
 
 /*
