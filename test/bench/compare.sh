@@ -14,10 +14,16 @@
 #   d. issue 4's dense kind with its default options (20 factors, one hidden
 #      layer of 64, Adam lr 0.003, weight decay 0.001, batches of 256, early
 #      stopping) against the same model in PyTorch (test/bench/torch_dense.py),
-#      1 and 2 threads (recsys.threads = torch.set_num_threads).
+#      1 and 2 threads (recsys.threads = torch.set_num_threads);
+#   e. issue 5's lstm kind with its default options (item embedding 64 and
+#      rating feedback into an LSTM of 128, windows of 10 from zero states,
+#      item and user biases, Adam lr 0.001, batches of 256, clip 5, early
+#      stopping) against the same model in PyTorch (test/bench/torch_lstm.py),
+#      and the article's LSTM (no feedback, no biases, N(0,1) embedding,
+#      dropout 0.3) in both; 1 thread only (the time per epoch is the target).
 # COMPARE_CONFIGS="dense adam" runs only those configurations and prints the
 # table without writing RESULTS.md (COMPARE_CONFIGS=dense writes issue 4's
-# section).
+# section, COMPARE_CONFIGS=lstm issue 5's: lstm and lstm_article).
 # recsys is timed around the whole recsys_train() call (reading the table and
 # storing the model included) inside the server; PyTorch around its training
 # loop only.  Repetition r of a configuration uses the seed 41 + r in both
@@ -49,8 +55,9 @@ PY=${COMPARE_PYTHON:-/usr/bin/python3}
 REPS=${COMPARE_REPS:-3}
 SGD_EPOCHS=${COMPARE_SGD_EPOCHS:-2}
 ARTICLE_EPOCHS=${COMPARE_ARTICLE_EPOCHS:-10}
-ALL_CONFIGS="defaults defaults_cap adam article verbatim dense"
+ALL_CONFIGS="defaults defaults_cap adam article verbatim dense lstm lstm_article"
 CONFIGS=${COMPARE_CONFIGS:-$ALL_CONFIGS}
+[ "$CONFIGS" = lstm ] && CONFIGS="lstm lstm_article"
 export COMPARE_CONFIGS=$CONFIGS
 # true when configuration $1 is to be run
 want() { case " $CONFIGS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -73,6 +80,14 @@ ARG_ARTICLE="--no-biases --factors 20 --init-std 1 --learning-rate 0.01 --loss m
 # dense: recsys's defaults, spelled out for both systems
 OPT_DENSE='{"factors": 20, "hidden": 64, "layers": 1, "dropout": 0, "optimizer": "adam", "learning_rate": 0.003, "weight_decay": 0.001, "batch_size": 256, "validation_fraction": 0.02, "patience": 6, "epochs": 100, "init_std": 0.1}'
 ARG_DENSE="--factors 20 --hidden 64 --layers 1 --dropout 0 --optimizer adam --learning-rate 0.003 --weight-decay 0.001 --batch-size 256 --validation-fraction 0.02 --patience 6 --epochs 100 --init-std 0.1"
+# lstm: recsys's defaults (src/core/lstm.c), spelled out for both systems;
+# the cluster part checks them against recsys_options('lstm')
+OPT_LSTM='{"factors": 64, "hidden": 128, "seq_len": 10, "feedback": true, "carry_state": false, "dropout": 0, "optimizer": "adam", "learning_rate": 0.001, "weight_decay": 0, "batch_size": 256, "clip_norm": 5, "biases": true, "init_std": 0.1, "validation_fraction": 0.02, "patience": 4, "epochs": 100}'
+ARG_LSTM="--factors 64 --hidden 128 --seq-len 10 --feedback --no-carry --dropout 0 --optimizer adam --learning-rate 0.001 --weight-decay 0 --batch-size 256 --clip-norm 5 --init-std 0.1 --validation-fraction 0.02 --patience 4 --epochs 100"
+# the article's LSTM: item ids only (no feedback, no biases), N(0,1)
+# embedding, dropout 0.3, otherwise as above
+OPT_LSTM_ARTICLE=$(echo "$OPT_LSTM" | sed 's/"feedback": true/"feedback": false/; s/"biases": true/"biases": false/; s/"init_std": 0.1/"init_std": 1/; s/"dropout": 0,/"dropout": 0.3,/')
+ARG_LSTM_ARTICLE=$(echo "$ARG_LSTM" | sed 's/--feedback/--no-feedback --no-biases/; s/--init-std 0.1/--init-std 1/; s/--dropout 0 /--dropout 0.3 /')
 
 # ---------- inside the throw-away cluster: the recsys runs ----------
 if [ -n "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
@@ -100,7 +115,21 @@ SELECT :'cfg', :threads, :rep, :secs, e.rmse, e.rmse_scaled,
 SELECT recsys_drop('cmp') AS ignored \gset
 SQL
 	}
+	# the spelled-out lstm options must be recsys's defaults
+	if want lstm; then
+		psql -X -q -At -d "$db" -v opts="$OPT_LSTM" >"$RECSYS_BENCH_OUT/lstm_defaults" <<'SQL'
+SELECT o.option || ' ' || o.default_value || ' ' || (:'opts'::jsonb ->> o.option)
+  FROM recsys_options('lstm') o
+ WHERE :'opts'::jsonb ? o.option
+   AND o.default_value IS DISTINCT FROM (:'opts'::jsonb ->> o.option)
+   AND NOT (o.default_value ~ '^[0-9.e+-]+$' AND (:'opts'::jsonb ->> o.option) ~ '^[0-9.e+-]+$'
+            AND o.default_value::float8 = (:'opts'::jsonb ->> o.option)::float8);
+SQL
+	fi
 	for rep in $(seq 1 "$REPS"); do
+		# lstm: one thread (its target is the time per epoch)
+		run_recsys lstm 1 "$rep" "$OPT_LSTM" lstm
+		run_recsys lstm_article 1 "$rep" "$OPT_LSTM_ARTICLE" lstm
 		for threads in 1 2; do
 			run_recsys defaults "$threads" "$rep" "$OPT_DEFAULTS"
 			run_recsys defaults_cap "$threads" "$rep" "$OPT_DEFAULTS_CAP"
@@ -149,11 +178,16 @@ run_torch() {
 	local json
 	want "$cfg" || return 0
 	[ "$cfg" = dense ] && script=torch_dense.py
+	case $cfg in lstm*) script=torch_lstm.py ;; esac
 	json=$("$PY" "$HERE/$script" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
 	echo "{\"cfg\": \"$cfg\", \"threads\": $threads, \"rep\": $rep, \"run\": $json}" >>"$work/torch.jsonl"
 }
 echo "compare.sh: PyTorch runs: Adam ($REPS x 2 thread counts), per-rating SGD ($SGD_EPOCHS epochs), article ($ARTICLE_EPOCHS epochs), the article verbatim ($VERBATIM_EPOCHS epoch) ..."
 for rep in $(seq 1 "$REPS"); do
+	# shellcheck disable=SC2086
+	run_torch lstm 1 "$rep" $ARG_LSTM
+	# shellcheck disable=SC2086
+	run_torch lstm_article 1 "$rep" $ARG_LSTM_ARTICLE
 	for threads in 1 2; do
 		# shellcheck disable=SC2086
 		run_torch adam "$threads" "$rep" $ARG_ADAM
@@ -181,11 +215,17 @@ threaded=0
 grep -q pthread "$ROOT/src/core/mf.c" && threaded=1
 table=$(COMPARE_MF_THREADED=$threaded "$PY" "$HERE/compare_table.py" "$work/recsys.tsv" "$work/torch.jsonl")
 echo "$table"
-# the full run writes issue 3's section; COMPARE_CONFIGS=dense issue 4's;
-# any other subset only prints
+if [ -s "$work/lstm_defaults" ]; then
+	echo "compare.sh: the lstm options spelled out here differ from recsys's defaults (option, default, here):"
+	cat "$work/lstm_defaults"
+fi
+# the full run writes issue 3's section; COMPARE_CONFIGS=dense issue 4's,
+# COMPARE_CONFIGS=lstm issue 5's; any other subset only prints
 section="## Issue 3: recsys vs PyTorch on MovieLens-100K u1"
 if [ "$CONFIGS" = dense ]; then
 	section="## Issue 4: dense, recsys vs PyTorch on MovieLens-100K u1"
+elif [ "$CONFIGS" = "lstm lstm_article" ]; then
+	section="## Issue 5: lstm, recsys vs PyTorch on MovieLens-100K u1"
 elif [ "$CONFIGS" != "$ALL_CONFIGS" ]; then
 	echo "compare.sh: COMPARE_CONFIGS=\"$CONFIGS\": RESULTS.md not written"
 	exit 0
