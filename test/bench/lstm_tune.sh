@@ -25,6 +25,11 @@ declare -A CFG=(
 	[seq20]="--seq-len 20"
 	[carry_b64_no_feedback]="--carry --batch-size 64 --no-feedback"
 	[article]="--no-feedback --no-biases --init-std 1 --dropout 0.3"
+	[hidden64_b64]="--hidden 64 --batch-size 64"
+	[hidden64_b32]="--hidden 64 --batch-size 32"
+	[b64_lr3e-3]="--batch-size 64 --learning-rate 0.003"
+	[hidden64_lr3e-3]="--hidden 64 --learning-rate 0.003"
+	[b32_dropout03]="--batch-size 32 --dropout 0.3"
 )
 ORDER="base no_feedback carry_b256 carry_b64 dropout03 lr3e-3 b32 b64 hidden64 seq20 carry_b64_no_feedback article"
 names=${*:-$ORDER}
