@@ -327,6 +327,54 @@ nn_lstm_forward(float *h_out, float *c_out, float *gates, const float *inp,
 	}
 }
 
+/*
+ * The backward of one cell, elementwise (the formulas below): da (4H)
+ * receives dL/da_t; dc (H) holds dL/dc_t from the step after and receives
+ * dL/dc_{t-1}.  a holds the activated gates, c the cell, c_prev the cell
+ * before (NULL: zeros), dh_out and dh_next the two parts of dL/dh_t.
+ * Plain loops over arrays, vectorized like the forward cell.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+nn_lstm_cell_backward(float *restrict da, float *restrict dc,
+					  const float *restrict a, const float *restrict c,
+					  const float *restrict c_prev,
+					  const float *restrict dh_out,
+					  const float *restrict dh_next, size_t H)
+{
+	size_t		j;
+
+	for (j = 0; j < H; j++)
+	{
+		float		ig = a[j];
+		float		fg = a[H + j];
+		float		gg = a[2 * H + j];
+		float		og = a[3 * H + j];
+		float		tc = nn_tanh(c[j]);
+		float		dh = dh_out[j] + dh_next[j];
+		float		dcv = dc[j] + dh * og * (1.0f - tc * tc);
+
+		da[j] = dcv * gg * ig * (1.0f - ig);
+		da[2 * H + j] = dcv * ig * (1.0f - gg * gg);
+		da[3 * H + j] = dh * tc * og * (1.0f - og);
+		/* da_f needs c_{t-1}; keep dc_t there until the next loop */
+		da[H + j] = dcv * fg * (1.0f - fg);
+		dc[j] = dcv * fg;
+	}
+	if (c_prev)
+	{
+		for (j = 0; j < H; j++)
+			da[H + j] *= c_prev[j];
+	}
+	else
+	{
+		for (j = 0; j < H; j++)
+			da[H + j] = 0.0f;
+	}
+}
+
 /* scratch for nn_lstm_backward: dgates (B, T, 4H), dh_next and dc_next (B, H) */
 size_t
 nn_lstm_scratch_size(size_t B, size_t T, size_t H)
@@ -381,30 +429,11 @@ nn_lstm_backward(float *dinp, float *dW_x, float *dW_h, float *db,
 			size_t		s = bi * T + t;
 			const float *a = gates + s * G;
 			const float *c = c_out + s * H;
-			const float *dho = dh_out + s * H;
 			const float *cp = t > 0 ? c_out + (s - 1) * H :
 				(c0 ? c0 + bi * H : NULL);
-			float	   *da = dgates + s * G;
-			float	   *dhn = dh_next + bi * H;
-			float	   *dcn = dc_next + bi * H;
 
-			for (j = 0; j < H; j++)
-			{
-				float		ig = a[j];
-				float		fg = a[H + j];
-				float		gg = a[2 * H + j];
-				float		og = a[3 * H + j];
-				float		tc = nn_tanh(c[j]);
-				float		dh = dho[j] + dhn[j];
-				float		dc = dcn[j] + dh * og * (1.0f - tc * tc);
-				float		cpv = cp ? cp[j] : 0.0f;
-
-				da[j] = dc * gg * ig * (1.0f - ig);
-				da[H + j] = dc * cpv * fg * (1.0f - fg);
-				da[2 * H + j] = dc * ig * (1.0f - gg * gg);
-				da[3 * H + j] = dh * tc * og * (1.0f - og);
-				dcn[j] = dc * fg;
-			}
+			nn_lstm_cell_backward(dgates + s * G, dc_next + bi * H, a, c, cp,
+								  dh_out + s * H, dh_next + bi * H, H);
 		}
 
 		/* dh_next = da_t W_h: (B, 4H) x (4H, H), overwriting */

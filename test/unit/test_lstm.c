@@ -490,6 +490,92 @@ test_lstm_history_needs_sequential_kind(void)
 	free_dataset(&d);
 }
 
+/* an allocator that tracks the peak of live bytes (size in a header) */
+typedef struct counting
+{
+	size_t		live;
+	size_t		peak;
+} counting;
+
+static void *
+counting_alloc(void *state, size_t size)
+{
+	counting   *c = state;
+	size_t	   *p = calloc(1, size + 16);
+
+	if (p == NULL)
+		return NULL;
+	*p = size;
+	c->live += size;
+	if (c->live > c->peak)
+		c->peak = c->live;
+	return (char *) p + 16;
+}
+
+static void
+counting_free(void *state, void *ptr)
+{
+	counting   *c = state;
+	size_t	   *p = (size_t *) ((char *) ptr - 16);
+
+	c->live -= *p;
+	free(p);
+}
+
+static void *
+counting_realloc(void *state, void *ptr, size_t size)
+{
+	void	   *q = counting_alloc(state, size);
+
+	if (q && ptr)
+	{
+		size_t		old = *(size_t *) ((char *) ptr - 16);
+
+		memcpy(q, ptr, old < size ? old : size);
+		counting_free(state, ptr);
+	}
+	return q;
+}
+
+/* the estimate the memory limit is checked against bounds what training takes */
+static void
+memory_bounded(const char *carry)
+{
+	rs_dataset	d = make_sequences(40, 25, 30, 0.2, 55);
+	counting	c = {0, 0};
+	rs_allocator alloc = {counting_alloc, counting_realloc, counting_free, &c};
+	rs_params	p;
+	rs_error	err;
+	rs_model   *m = NULL;
+	size_t		estimate;
+
+	rs_params_default(&p, &rs_kind_lstm);
+	rs_params_set(&p, "epochs", 2, NULL);
+	rs_params_set(&p, "threads", 1, NULL);
+	rs_params_set(&p, "batch_size", 16, NULL);
+	rs_params_set(&p, "carry_state", atof(carry), NULL);
+	estimate = rs_train_memory(&p, d.n_users, d.n_items, d.n);
+	CHECK(rs_model_train(&p, &d, &alloc, NULL, &m, &err) == RS_OK);
+	CHECK_MSG(c.peak <= estimate, "peak %zu bytes, estimate %zu", c.peak, estimate);
+	/* and is not wildly above it either */
+	CHECK_MSG(estimate < 4 * c.peak, "peak %zu bytes, estimate %zu", c.peak, estimate);
+	rs_model_free(m);
+	CHECK(c.live == 0);
+	free_dataset(&d);
+}
+
+static void
+test_lstm_memory_windows(void)
+{
+	memory_bounded("0");
+}
+
+static void
+test_lstm_memory_carry(void)
+{
+	memory_bounded("1");
+}
+
 /* every test of the lstm kind */
 void
 suite_lstm(void)
@@ -505,4 +591,6 @@ suite_lstm(void)
 	unit_run("lstm_needs_time", test_lstm_needs_time);
 	unit_run("lstm_reproducible", test_lstm_reproducible);
 	unit_run("lstm_history_needs_sequential_kind", test_lstm_history_needs_sequential_kind);
+	unit_run("lstm_memory_windows", test_lstm_memory_windows);
+	unit_run("lstm_memory_carry", test_lstm_memory_carry);
 }
