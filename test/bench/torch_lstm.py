@@ -221,6 +221,49 @@ def predict(model, sh, sc, sf, u, i, lo, hi):
     return raw.clamp(lo, hi), raw
 
 
+def predict_next(model, hist_items, hist_ratings, T, mu, s, q_items, lo, hi):
+    """recsys's history form (lstm_score_history): for each query, its
+    history's newest T known items (oldest first) from a zero state, the
+    feedback within the kept history only, then the query step; no user
+    bias; an empty history is an unknown user.  hist_*: lists of arrays."""
+    N = len(q_items)
+    lens = np.array([min(len(h), T) for h in hist_items], dtype=np.int64)
+    L = max(1, int(lens.max()) if N else 1)
+    items = np.zeros((N, L), dtype=np.int64)
+    fb = np.zeros((N, L, 2), dtype=np.float32)
+    qf = np.zeros((N, 2), dtype=np.float32)
+    for n in range(N):
+        k = lens[n]
+        if k == 0:
+            continue
+        it = hist_items[n][-k:]
+        r = hist_ratings[n][-k:].astype(np.float64)
+        items[n, :k] = it
+        cs = np.cumsum(r)
+        fb[n, 1:k, 0] = (r[:-1] - mu) / s
+        fb[n, 1:k, 1] = (cs[:-1] / np.arange(1, k) - mu) / s
+        qf[n, 0] = (r[-1] - mu) / s
+        qf[n, 1] = (cs[-1] / k - mu) / s
+    H = model.lstm.hidden_size
+    h0 = torch.zeros(1, N, H)
+    c0 = torch.zeros(1, N, H)
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        has = np.nonzero(lens > 0)[0]
+        if len(has):
+            ht = torch.from_numpy(has)
+            _, h, c = model.run(torch.from_numpy(items)[ht], torch.from_numpy(fb)[ht],
+                                torch.from_numpy(lens[has]), None)
+            h0[0, ht] = h[0]
+            c0[0, ht] = c[0]
+        q = torch.from_numpy(np.asarray(q_items, dtype=np.int64))
+        out, _, _ = model.run(q.unsqueeze(1), torch.from_numpy(qf).unsqueeze(1), None, (h0, c0))
+        raw = model.head(out, q.unsqueeze(1), torch.full((N,), -1, dtype=torch.int64)).squeeze(1)
+    model.train(was)
+    return raw.clamp(lo, hi), raw
+
+
 def rmse(pred, r):
     """Root mean squared error."""
     return math.sqrt(float(((pred.double() - r.double()) ** 2).mean()))
@@ -257,6 +300,10 @@ def main():
     ap.add_argument("--no-biases", action="store_true")
     ap.add_argument("--init-std", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--eval-next", action="store_true",
+                    help="also evaluate with recsys's history form: each test rating "
+                    "predicted from the user's newest seq_len ratings before it (training "
+                    "and earlier test rows, by time then item), from a zero state")
     ap.add_argument("--trace", action="store_true",
                     help="record the evaluation RMSE after every epoch, untimed")
     a = ap.parse_args()
@@ -278,7 +325,7 @@ def main():
         eval_set = "holdout %g of %s (split seed %d)" % (a.holdout, os.path.basename(train_path), a.split_seed)
     else:
         test_path = a.test or os.path.join(a.data, a.split + ".test")
-        tu_, ti_, tr_, _ = load(test_path)
+        tu_, ti_, tr_, tt_ = load(test_path)
         eval_set = os.path.basename(test_path)
     uids, users = np.unique(bu_, return_inverse=True)
     iids, items = np.unique(bi_, return_inverse=True)
@@ -403,9 +450,37 @@ def main():
     train_s += time.perf_counter() - t0
 
     clipped, raw = predict(model, sh, sc, sq.state_f, test_u, test_i, lo, hi)
+    next_rmse = None
+    if a.eval_next and a.holdout == 0:
+        # every row of both files by user, time, item; a test row's history
+        # is its user's known items before it
+        au = np.concatenate([bu_, tu_])
+        ai = np.concatenate([bi_, ti_])
+        ar = np.concatenate([br_, tr_])
+        at = np.concatenate([bt_, tt_])
+        is_test = np.concatenate([np.zeros(len(bu_), bool), np.ones(len(tu_), bool)])
+        test_row = np.concatenate([np.full(len(bu_), -1), np.arange(len(tu_))])
+        o = np.lexsort((ai, at, au))
+        hist_i, hist_r, q = [None] * len(tu_), [None] * len(tu_), [0] * len(tu_)
+        cur_u, seq_i, seq_r = None, [], []
+        for j in o:
+            if au[j] != cur_u:
+                cur_u, seq_i, seq_r = au[j], [], []
+            if is_test[j]:
+                n_ = test_row[j]
+                hist_i[n_] = np.array(seq_i[-a.seq_len:], dtype=np.int64)
+                hist_r[n_] = np.array(seq_r[-a.seq_len:], dtype=np.float32)
+            k = iidx.get(int(ai[j]), -1)
+            if k >= 0:
+                seq_i.append(k)
+                seq_r.append(ar[j])
+        qi = [iidx.get(int(x), -1) for x in ti_]
+        nc, _ = predict_next(model, hist_i, hist_r, T, mu, s, qi, lo, hi)
+        next_rmse = rmse(nc, test_r)
     print(json.dumps({
         "rmse": rmse(clipped, test_r),
         "rmse_unclipped": rmse(raw, test_r),
+        "rmse_next": next_rmse,
         "eval_set": eval_set,
         "n_test": len(test_r),
         "epochs": epochs_run,
