@@ -26,6 +26,9 @@ fi
 ml=$(cd "$ml" && pwd)
 export MOVIELENS=$ml
 PY=${COMPARE_PYTHON:-/usr/bin/python3}
+# repetitions: seeds 42, 43, ... in both systems; the table shows medians
+REPS=${TEMPORAL_REPS:-3}
+export REPS
 
 # the recsys runs: kind, label, options
 RUNS=(
@@ -54,16 +57,17 @@ ANALYZE t_train;
 ANALYZE t_test;
 SQL
 	has_history=$("${PSQL[@]}" -c "SELECT to_regprocedure('recsys_predict(text, bigint[], real[], bigint)') IS NOT NULL")
+	for rep in $(seq 1 "$REPS"); do
 	n=0
 	for run in "${RUNS[@]}"; do
 		IFS='|' read -r kind label opts <<<"$run"
 		n=$((n + 1))
-		"${PSQL[@]}" -v kind="$kind" -v opts="$opts" -v label="$label" -v n="$n" <<'SQL' >>"$RECSYS_BENCH_OUT/recsys.tsv"
+		"${PSQL[@]}" -v kind="$kind" -v opts="$opts" -v label="$label" -v n="$n" -v seed=$((41 + rep)) <<'SQL' >>"$RECSYS_BENCH_OUT/recsys.tsv"
 SET client_min_messages = warning;
 SET recsys.threads = 1;
 SELECT count(*) AS ignored FROM recsys_options(:'kind') \gset
 SELECT clock_timestamp() AS t0 \gset
-SELECT recsys_train(:'kind', 't_train', 'm', :'opts'::jsonb) AS ignored \gset
+SELECT recsys_train(:'kind', 't_train', 'm', :'opts'::jsonb || jsonb_build_object('seed', :seed)) AS ignored \gset
 SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS secs \gset
 SELECT :n, :'label', 'recsys', e.rmse, e.rmse_scaled, e.n,
        m.metrics->>'n_epochs', m.metrics->>'best_epoch', round(:secs::numeric, 3)
@@ -96,6 +100,7 @@ SQL
 		fi
 		"${PSQL[@]}" -c "SELECT recsys_drop('m')" >/dev/null
 	done
+	done
 	psql -X -At -d postgres -c 'SHOW server_version' >"$RECSYS_BENCH_OUT/pg_version"
 	psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
 	exit 0
@@ -127,8 +132,9 @@ echo "temporal.sh: recsys runs ..."
 
 if [ "${TEMPORAL_TORCH:-1}" != 0 ] && "$PY" -c 'import torch, numpy' 2>/dev/null; then
 	echo "temporal.sh: PyTorch lstm ..."
+	for rep in $(seq 1 "$REPS"); do
 	# recsys's lstm defaults, spelled out (as compare.sh's ARG_LSTM)
-	"$PY" "$HERE/torch_lstm.py" --train "$work/train.tsv" --test "$work/test.tsv" --threads 1 --seed 42 \
+	"$PY" "$HERE/torch_lstm.py" --train "$work/train.tsv" --test "$work/test.tsv" --threads 1 --seed $((41 + rep)) \
 		--factors 64 --hidden 128 --seq-len 10 --feedback --no-carry --dropout 0 --optimizer adam \
 		--learning-rate 0.001 --weight-decay 0 --batch-size 256 --clip-norm 5 --init-std 0.1 \
 		--validation-fraction 0.02 --patience 4 --epochs 100 --eval-next |
@@ -139,15 +145,32 @@ print("\t".join(str(x) for x in (9, "lstm, defaults", "PyTorch", d["rmse"], d["r
       d["n_test"], d["epochs"], d["best_epoch"], round(d["train_seconds"], 3))))
 print("\t".join(str(x) for x in (9.5, "lstm, defaults, each test rating from the user'"'"'s ratings before it (history form)",
       "PyTorch", d["rmse_next"], d["rmse_next"] / s, d["n_test"], "", "", "")))' >>"$work/recsys.tsv"
+	done
 fi
 
-table=$(
-	echo "| model | system | RMSE, stars | RMSE, [0,1] | test ratings | epochs (best) | training time |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
-	sort -t $'\t' -k1,1g "$work/recsys.tsv" | awk -F '\t' '{
-		t = ($3 == "recsys") ? "s, whole recsys_train call" : "s, training loop";
-		if ($7 == "") printf "| %s | %s | %.4f | %.4f | %d | (the model above) | |\n", $2, $3, $4, $5, $6;
-		else printf "| %s | %s | %.4f | %.4f | %d | %s (%s) | %.3g %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, t }'
+# medians over the repetitions of each row (order key, label, system)
+table=$("$PY" - "$work/recsys.tsv" <<'PYEOF'
+import statistics as st
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    c = line.rstrip("\n").split("\t")
+    if len(c) < 9:
+        continue
+    rows.setdefault((float(c[0]), c[1], c[2]), []).append(c[3:])
+print("| model | system | RMSE, stars | RMSE, [0,1] | test ratings | epochs (best) | training time |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for (_k, label, system), rs in sorted(rows.items()):
+    med = lambda j: st.median(float(r[j]) for r in rs)
+    reps = " (median of %d)" % len(rs) if len(rs) > 1 else ""
+    if rs[0][3] == "":
+        ep = "(the model above)"
+        t = ""
+    else:
+        ep = "%g (%g)" % (med(3), med(4))
+        t = "%.3g s%s, %s" % (med(5), reps, "whole recsys_train call" if system == "recsys" else "training loop")
+    print("| %s | %s | %.4f | %.4f | %d | %s | %s |" % (label, system, med(0), med(1), int(rs[0][2]), ep, t))
+PYEOF
 )
 echo "$table"
 
@@ -167,7 +190,7 @@ awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !ski
 	echo "Command: \`MOVIELENS=/path/to/ml-100k bash test/bench/temporal.sh\`."
 	echo "Split: u.data sorted by user, timestamp and item id; each user's last floor(0.2 n) of its n ratings"
 	echo "are the test part ($(wc -l <"$work/test.tsv") ratings), the rest the training part ($(wc -l <"$work/train.tsv"))."
-	echo "Every model with its default options (seed 42, recsys.threads = 1), evaluated on the test part with"
+	echo "Every model with its default options (seeds 42 to $((41 + REPS)), medians; recsys.threads = 1), evaluated on the test part with"
 	echo "predictions clipped to the training range; [0,1] = RMSE / (max − min) of the training ratings."
 	echo "An lstm predicts each test rating from the user's state after its whole training history (its"
 	echo "last seq_len − 1 steps without carry_state), i.e. the next ratings after the training period."
