@@ -164,7 +164,7 @@ make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 load_before=$(cut -d ' ' -f 1-3 /proc/loadavg)
-echo "compare.sh: recsys runs ($REPS repetitions, threads 1 and 2) ..."
+echo "compare.sh: recsys runs of $CONFIGS ($REPS repetitions) ..."
 (
 	flock 9
 	"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
@@ -182,7 +182,7 @@ run_torch() {
 	json=$("$PY" "$HERE/$script" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
 	echo "{\"cfg\": \"$cfg\", \"threads\": $threads, \"rep\": $rep, \"run\": $json}" >>"$work/torch.jsonl"
 }
-echo "compare.sh: PyTorch runs: Adam ($REPS x 2 thread counts), per-rating SGD ($SGD_EPOCHS epochs), article ($ARTICLE_EPOCHS epochs), the article verbatim ($VERBATIM_EPOCHS epoch) ..."
+echo "compare.sh: PyTorch runs of $CONFIGS ($REPS repetitions; per-rating SGD $SGD_EPOCHS epochs, article $ARTICLE_EPOCHS epochs, the article verbatim $VERBATIM_EPOCHS epoch, once each) ..."
 for rep in $(seq 1 "$REPS"); do
 	# shellcheck disable=SC2086
 	run_torch lstm 1 "$rep" $ARG_LSTM
