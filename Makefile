@@ -25,6 +25,7 @@ $(CORE_SRCS:.c=.o): CFLAGS += $(CORE_CFLAGS)
 
 REGRESS = train_mf train_dense aggregate options errors synthetic \
 	predict recommend evaluate catalog cold_start threads \
+	train_lstm errors_lstm \
 	upgrade
 REGRESS_OPTS = --load-extension=recsys
 

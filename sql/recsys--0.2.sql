@@ -113,6 +113,41 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 );
 COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query and returns it as bytea (store it with recsys_store)';
 
+-- the forms with the time of each rating (0.2): sequence kinds such as lstm
+-- read each user's ratings in time order; the other kinds ignore the time
+
+CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, timestamptz, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_timestamptz' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, timestamptz, jsonb) IS 'transition function of recsys_fit: collects one rating and its time';
+
+CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, double precision, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_float8' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, double precision, jsonb) IS 'transition function of recsys_fit: collects one rating and its time';
+
+CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating double precision, ts timestamptz, options jsonb) (
+	SFUNC = recsys_fit_trans,
+	STYPE = internal,
+	FINALFUNC = recsys_fit_final,
+	COMBINEFUNC = recsys_fit_combine,
+	SERIALFUNC = recsys_fit_serialize,
+	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, timestamptz, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query, each user''s ratings in time order, and returns it as bytea (store it with recsys_store)';
+
+CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating double precision, ts double precision, options jsonb) (
+	SFUNC = recsys_fit_trans,
+	STYPE = internal,
+	FINALFUNC = recsys_fit_final,
+	COMBINEFUNC = recsys_fit_combine,
+	SERIALFUNC = recsys_fit_serialize,
+	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query, each user''s ratings in the order of a numeric time, and returns it as bytea (store it with recsys_store)';
+
 CREATE FUNCTION recsys_train(kind text, source regclass, name text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS text AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION recsys_train(text, regclass, text, jsonb) IS 'trains a model of the given kind on a table or view and stores it; returns the model''s name';

@@ -70,6 +70,12 @@ SELECT signature AS differs_after_update
 SELECT count(*) = (SELECT count(*) FROM upg_fresh_functions) AS same_count
   FROM upg_functions;
 
+-- the training and serving entry points after the update (0.2 adds the
+-- forms with a time and with a history)
+SELECT oid::regprocedure AS function FROM pg_proc
+ WHERE proname IN ('recsys_fit', 'recsys_fit_trans', 'recsys_predict', 'recsys_recommend')
+ ORDER BY oid::regprocedure::text COLLATE "C";
+
 -- leave a fresh install of the default version, as the other tests expect
 SELECT recsys_drop('upg_mf');
 DROP VIEW upg_members, upg_functions;
