@@ -62,5 +62,50 @@ SELECT recsys_train('lstm', '"el Odd ""names"""', 'el_odd',
 SELECT kind, n_ratings, options->>'time_column' AS time_column
   FROM recsys_models WHERE name = 'el_odd';
 
+-- serving from a history given at query time
+SELECT recsys_train('lstm', 'el_ratings', 'el_lstm',
+                    '{"seed": 1, "epochs": 1, "factors": 4, "hidden": 4, "seq_len": 3}');
+-- a kind that does not take a history
+SELECT recsys_predict('el_mf', ARRAY[1, 2], ARRAY[4, 5], 3);
+SELECT * FROM recsys_recommend('el_mf', ARRAY[1, 2], ARRAY[4, 5]);
+SELECT * FROM recsys_recommend('el_dense', ARRAY[1, 2], ARRAY[4, 5], 3, false);
+-- unknown model
+SELECT recsys_predict('el_no_such_model', ARRAY[1], ARRAY[4], 3);
+SELECT * FROM recsys_recommend('el_no_such_model', ARRAY[1], ARRAY[4]);
+-- arrays of different lengths
+SELECT recsys_predict('el_lstm', ARRAY[1, 2, 3], ARRAY[4, 5], 3);
+SELECT * FROM recsys_recommend('el_lstm', ARRAY[1]::bigint[], '{}'::real[]);
+-- NULL elements
+SELECT recsys_predict('el_lstm', ARRAY[1, NULL], ARRAY[4, 5], 3);
+SELECT * FROM recsys_recommend('el_lstm', ARRAY[1, 2], ARRAY[4, NULL]);
+-- more than one dimension
+SELECT recsys_predict('el_lstm', ARRAY[[1, 2], [3, 4]], ARRAY[[4, 5], [3, 2]], 3);
+SELECT * FROM recsys_recommend('el_lstm', ARRAY[[1, 2]], ARRAY[4, 5]);
+-- NaN and infinite ratings
+SELECT recsys_predict('el_lstm', ARRAY[1, 2], ARRAY[4, 'NaN']::real[], 3);
+SELECT * FROM recsys_recommend('el_lstm', ARRAY[1, 2], ARRAY['-Infinity', 5]::real[]);
+-- k below 1, as for a user
+\set VERBOSITY terse
+SELECT * FROM recsys_recommend('el_lstm', ARRAY[1], ARRAY[4], 0);
+SELECT * FROM recsys_recommend('el_lstm', ARRAY[1], ARRAY[4], -3);
+\set VERBOSITY default
+-- a huge k returns every item once, here all but the history's
+SELECT count(*) AS n, count(DISTINCT item_id) AS distinct_items
+  FROM recsys_recommend('el_lstm', ARRAY[1], ARRAY[4], 2147483647);
+-- STRICT: a NULL array gives NULL, or no rows
+SELECT recsys_predict('el_lstm', NULL, ARRAY[4], 3) IS NULL AS strict_null;
+SELECT count(*) AS strict_no_rows FROM recsys_recommend('el_lstm', ARRAY[1], NULL);
+-- empty arrays are a cold start, not an error
+SELECT recsys_predict('el_lstm', '{}'::bigint[], '{}'::real[], 3) BETWEEN 1 AND 5 AS cold_start;
+SELECT count(*) AS cold_start_rows FROM recsys_recommend('el_lstm', '{}'::bigint[], '{}'::real[], 5);
+-- a history of unknown items only is an empty history
+SELECT abs(recsys_predict('el_lstm', ARRAY[-1, 100000], ARRAY[5, 5], 3)
+           - recsys_predict('el_lstm', '{}'::bigint[], '{}'::real[], 3)) < 1e-6 AS unknown_dropped;
+-- an unknown item to predict: in range
+SELECT recsys_predict('el_lstm', ARRAY[1, 2], ARRAY[4, 5], 100000) BETWEEN 1 AND 5 AS unknown_item;
+-- the arrays' lower bounds do not matter
+SELECT recsys_predict('el_lstm', '[0:1]={1,2}'::bigint[], '[5:6]={4,5}'::real[], 3)
+       = recsys_predict('el_lstm', ARRAY[1, 2], ARRAY[4, 5], 3) AS bounds_ignored;
+
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
 DROP TABLE el_ratings, el_no_ts, el_point, el_json, el_null_ts, "el Odd ""names""";

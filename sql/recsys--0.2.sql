@@ -176,6 +176,18 @@ RETURNS TABLE (item_id bigint, score double precision)
 AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION recsys_recommend(text, bigint, integer, boolean) IS 'the k items with the highest predicted rating for a user, best first';
 
+-- serving from a history given at query time (0.2): sequence kinds such as
+-- lstm, for users unseen in training or with ratings newer than the model
+
+CREATE FUNCTION recsys_predict(model text, history_items bigint[], history_ratings real[], item_id bigint)
+RETURNS double precision AS 'MODULE_PATHNAME', 'recsys_predict_history' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION recsys_predict(text, bigint[], real[], bigint) IS 'predicted rating of an item after a history of items and their ratings given at query time, oldest first (sequence kinds such as lstm)';
+
+CREATE FUNCTION recsys_recommend(model text, history_items bigint[], history_ratings real[], k integer DEFAULT 10, exclude_rated boolean DEFAULT true)
+RETURNS TABLE (item_id bigint, score double precision)
+AS 'MODULE_PATHNAME', 'recsys_recommend_history' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION recsys_recommend(text, bigint[], real[], integer, boolean) IS 'the k items with the highest predicted rating, best first, after a history of items and their ratings given at query time, oldest first (sequence kinds such as lstm)';
+
 CREATE FUNCTION recsys_evaluate(model text, source regclass)
 RETURNS TABLE (n bigint, rmse double precision, mae double precision, rmse_scaled double precision)
 AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;

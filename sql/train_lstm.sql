@@ -70,5 +70,63 @@ SELECT bool_and(recsys_predict('tl_mf_ts', user_id, item_id)
                 = recsys_predict('tl_mf', user_id, item_id)) AS mf_ignores_time
   FROM tl_ratings;
 
+-- a history given at query time: user 7's ratings in time order (longer
+-- than seq_len, 4)
+CREATE TABLE tl_hist AS
+SELECT array_agg(item_id ORDER BY ts, item_id) AS items,
+       array_agg(rating ORDER BY ts, item_id) AS ratings,
+       count(*) AS n
+  FROM tl_ratings WHERE user_id = 7;
+SELECT n > 4 AS longer_than_seq_len FROM tl_hist;
+-- predictions from a history stay in range
+SELECT bool_and(recsys_predict('tl_m', h.items, h.ratings, i) BETWEEN 1 AND 5) AS in_range
+  FROM tl_hist h, generate_series(1, 40) i;
+-- the two history forms agree: recommend's score is predict's prediction
+SELECT count(*) AS n,
+       bool_and(abs(r.score - recsys_predict('tl_m', h.items, h.ratings, r.item_id)) < 1e-4) AS same
+  FROM tl_hist h, LATERAL recsys_recommend('tl_m', h.items, h.ratings, 1000, false) r;
+-- best first, k rows, 10 by default
+SELECT count(*) AS k FROM tl_hist h, LATERAL recsys_recommend('tl_m', h.items, h.ratings, 5) r;
+SELECT count(*) AS default_k FROM tl_hist h, LATERAL recsys_recommend('tl_m', h.items, h.ratings) r;
+SELECT bool_and(score <= prev) AS ordered
+  FROM (SELECT score, lag(score, 1, 'infinity') OVER (ORDER BY ord) AS prev
+          FROM tl_hist h,
+               LATERAL recsys_recommend('tl_m', h.items, h.ratings, 40, false)
+                       WITH ORDINALITY r(item_id, score, ord)) s;
+-- only the newest seq_len steps count
+SELECT bool_and(abs(recsys_predict('tl_m', h.items, h.ratings, i)
+                    - recsys_predict('tl_m', h.items[h.n - 3:h.n], h.ratings[h.n - 3:h.n], i)) < 1e-6) AS newest_only,
+       bool_or(abs(recsys_predict('tl_m', h.items, h.ratings, i)
+                   - recsys_predict('tl_m', h.items[h.n - 2:h.n], h.ratings[h.n - 2:h.n], i)) > 1e-6) AS three_differ
+  FROM tl_hist h, generate_series(1, 40) i;
+-- unknown items are dropped before the newest steps are taken
+SELECT bool_and(abs(recsys_predict('tl_m', ARRAY[-1] || h.items || ARRAY[100000::bigint],
+                                   ARRAY[5::real] || h.ratings || ARRAY[1::real], i)
+                    - recsys_predict('tl_m', h.items, h.ratings, i)) < 1e-6) AS unknown_dropped
+  FROM tl_hist h, generate_series(1, 40) i;
+-- the ratings of the history count (they are fed back into the network)
+SELECT bool_or(abs(recsys_predict('tl_m', h.items, array_fill(1::real, ARRAY[h.n::int]), i)
+                   - recsys_predict('tl_m', h.items, array_fill(5::real, ARRAY[h.n::int]), i)) > 1e-6) AS ratings_count
+  FROM tl_hist h, generate_series(1, 40) i;
+-- the history's items are left out when exclude_rated (the default)
+SELECT count(*) AS history_items_returned
+  FROM tl_hist h, LATERAL recsys_recommend('tl_m', h.items, h.ratings, 1000) r
+ WHERE r.item_id = ANY (h.items);
+SELECT count(*) = 40 - (SELECT count(DISTINCT item_id) FROM tl_ratings WHERE user_id = 7) AS all_others
+  FROM tl_hist h, LATERAL recsys_recommend('tl_m', h.items, h.ratings, 1000) r;
+-- an empty history is a cold start: the unknown user's predictions
+SELECT bool_and(abs(recsys_predict('tl_m', '{}'::bigint[], '{}'::real[], i)
+                    - recsys_predict('tl_m', -1, i)) < 1e-4) AS empty_is_unknown_user
+  FROM generate_series(1, 40) i;
+SELECT count(*) AS n,
+       bool_and(abs(score - recsys_predict('tl_m', -1, item_id)) < 1e-4) AS same
+  FROM recsys_recommend('tl_m', '{}'::bigint[], '{}'::real[], 1000);
+-- one history per row of a query
+SELECT count(*) AS rows, count(DISTINCT user_id) AS users
+  FROM (SELECT user_id, array_agg(item_id ORDER BY ts, item_id) AS items,
+               array_agg(rating ORDER BY ts, item_id) AS ratings
+          FROM tl_ratings WHERE user_id <= 5 GROUP BY user_id) h,
+       LATERAL recsys_recommend('tl_m', h.items, h.ratings, 3, false) r;
+
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
-DROP TABLE tl_ratings;
+DROP TABLE tl_ratings, tl_hist;
