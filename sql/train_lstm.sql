@@ -54,6 +54,30 @@ SELECT bool_and(abs(recsys_predict('tl_fit_ts', user_id, item_id)
        bool_and(abs(recsys_predict('tl_fit_epoch', user_id, item_id)
                     - recsys_predict('tl_m', user_id, item_id)) < 1e-9) AS epoch_same
   FROM tl_ratings;
+-- parallel workers ship each row's time with it: the same model again
+ANALYZE tl_ratings;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+SELECT recsys_fit('lstm', user_id, item_id, rating, ts,
+                  '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}')
+  FROM tl_ratings;
+CREATE TABLE tl_parallel AS
+SELECT recsys_fit('lstm', user_id, item_id, rating, ts,
+                  '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}') AS model
+  FROM tl_ratings;
+RESET parallel_leader_participation;
+RESET max_parallel_workers_per_gather;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+SELECT recsys_store('tl_parallel', model) FROM tl_parallel;
+SELECT bool_and(abs(recsys_predict('tl_parallel', user_id, item_id)
+                    - recsys_predict('tl_m', user_id, item_id)) < 1e-9) AS parallel_same
+  FROM tl_ratings;
 -- the order matters: reversed time trains another model
 SELECT recsys_store('tl_fit_reversed',
          recsys_fit('lstm', user_id, item_id, rating, -extract(epoch FROM ts)::float8,
@@ -129,4 +153,4 @@ SELECT count(*) AS rows, count(DISTINCT user_id) AS users
        LATERAL recsys_recommend('tl_m', h.items, h.ratings, 3, false) r;
 
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
-DROP TABLE tl_ratings, tl_hist;
+DROP TABLE tl_ratings, tl_hist, tl_parallel;
