@@ -32,6 +32,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/typcache.h"
 
 /* Options every kind accepts: they are read by the glue, not the core */
 static const char *const glue_string_options[] = {
@@ -582,17 +583,14 @@ recsys_options(PG_FUNCTION_ARGS)
 }
 
 /*
- * Error unless column of the relation exists and can be read as a user or
- * item id (an integer type) or, if is_rating, as a rating (any numeric
- * type); domains count as their base type.  option is the option that names
- * the column in training, or NULL where the column comes from a stored model.
+ * The attribute number of a user column of relid, or an error naming the
+ * column and the relation (option: the option that names the column, or
+ * NULL when the column comes from a stored model's options).
  */
-void
-CheckSourceColumn(Oid relid, const char *column, bool is_rating,
-				  const char *option)
+static AttrNumber
+SourceColumnNumber(Oid relid, const char *column, const char *option)
 {
 	AttrNumber	attnum = get_attnum(relid, column);
-	Oid			type;
 
 	if (attnum == InvalidAttrNumber || attnum < 0)
 		ereport(ERROR,
@@ -602,6 +600,21 @@ CheckSourceColumn(Oid relid, const char *column, bool is_rating,
 				 option ?
 				 errhint("Name the column to use with the option \"%s\".", option) :
 				 errhint("The model reads the columns named in its training options; rename them in a view.")));
+	return attnum;
+}
+
+/*
+ * Error unless column of the relation exists and can be read as a user or
+ * item id (an integer type) or, if is_rating, as a rating (any numeric
+ * type); domains count as their base type.  option is the option that names
+ * the column in training, or NULL where the column comes from a stored model.
+ */
+void
+CheckSourceColumn(Oid relid, const char *column, bool is_rating,
+				  const char *option)
+{
+	AttrNumber	attnum = SourceColumnNumber(relid, column, option);
+	Oid			type;
 
 	type = getBaseType(get_atttype(relid, attnum));
 	switch (type)
@@ -631,4 +644,24 @@ CheckSourceColumn(Oid relid, const char *column, bool is_rating,
 			 option ?
 			 errhint("Cast the column in a view, or name another column with the option \"%s\".", option) :
 			 errhint("Cast the column in a view.")));
+}
+
+/*
+ * Error unless the time column of a sequence kind exists and its type has
+ * a default btree ordering (the rows are numbered in SQL by ORDER BY time).
+ */
+void
+CheckTimeColumn(Oid relid, const char *column)
+{
+	AttrNumber	attnum = SourceColumnNumber(relid, column, "time_column");
+	Oid			type = get_atttype(relid, attnum);
+	TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_LT_OPR);
+
+	if (!OidIsValid(tc->lt_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of relation \"%s\" has type %s, which has no ordering",
+						column, get_rel_name(relid), format_type_be(type)),
+				 errdetail("The time column orders each user's ratings, so its type needs a default btree operator class, as timestamps, dates and numbers have."),
+				 errhint("Cast the column in a view, or name another column with the option \"time_column\".")));
 }

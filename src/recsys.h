@@ -65,6 +65,8 @@ extern Jsonb *MetricsToJsonb(const rs_model *m);
 /* error unless a source column exists with an id (or rating) type */
 extern void CheckSourceColumn(Oid relid, const char *column, bool is_rating,
 							  const char *option);
+/* error unless the time column exists and its type has an ordering */
+extern void CheckTimeColumn(Oid relid, const char *column);
 
 /* ---- catalog.c: storing, loading and caching models ---- */
 

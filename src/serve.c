@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * serve.c
- *		recsys_predict, recsys_recommend and recsys_evaluate.
+ *		recsys_predict, recsys_recommend (for a training user or a history
+ *		given at query time) and recsys_evaluate.
  *
  * All three find their model through GetModel (catalog.c), which checks
  * the catalog once per statement and call site and otherwise returns the
@@ -14,6 +15,13 @@
  * Cold start is the core's: an unknown user gets the global mean plus the
  * item's bias, an unknown item the mean plus the user's bias, both unknown
  * the mean (for kinds with biases).
+ *
+ * Sequence kinds (lstm) also serve a history given at query time as two
+ * arrays, items and ratings, oldest first, instead of a training user: the
+ * items are mapped to dense indexes here (unknown ones to -1, which the
+ * core drops), and the core keeps the newest seq_len steps.  The history
+ * forms share the model lookup, the score buffer and the top-k output with
+ * the user-id forms.
  *
  * Copyright (c) 2026, recsys developers
  *
@@ -32,7 +40,9 @@
 #include "miscadmin.h"
 #include "recsys.h"
 #include "topk.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -93,46 +103,32 @@ ScoreBuffer(size_t n)
 	return ScoreBuf;
 }
 
-PG_FUNCTION_INFO_V1(recsys_recommend);
-/* SQL recsys_recommend(model, user_id, k, exclude_rated): the k best items */
-Datum
-recsys_recommend(PG_FUNCTION_ARGS)
+/* error unless k, the number of items to recommend, is at least 1 */
+static void
+CheckK(int32 k)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const rs_model *m;
-	int32		k = PG_GETARG_INT32(2);
-	bool		exclude_rated = PG_GETARG_BOOL(3);
-	int32_t		u;
-	float	   *scores;
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1")));
+}
+
+/*
+ * Return the k best items of scores (n_items; excluded items are -INFINITY
+ * and never come back) as rows, best first, clipped to the rating range.
+ */
+static void
+EmitTopK(ReturnSetInfo *rsinfo, const rs_model *m, const float *scores,
+		 int32 k)
+{
 	int32_t    *top_index;
 	float	   *top_score;
 	int			n;
 	int			j;
 
-	if (k < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1")));
-
-	InitMaterializedSRF(fcinfo, 0);
-	m = ModelArg(fcinfo);
-	u = rs_model_user_index(m, PG_GETARG_INT64(1));
 	if (m->n_items == 0)
-		return (Datum) 0;
+		return;
 	k = Min(k, m->n_items);
-
-	scores = ScoreBuffer((size_t) m->n_items);
-	rs_model_score_items(m, u, scores);
-
-	/* the user's training items are left out: -INFINITY never comes back */
-	if (exclude_rated && u >= 0 && m->rated_offsets != NULL)
-	{
-		int64_t		r;
-
-		for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
-			scores[m->rated_items[r]] = -INFINITY;
-	}
-
 	top_index = palloc(sizeof(int32_t) * k);
 	top_score = palloc(sizeof(float) * k);
 	n = rs_topk(scores, m->n_items, k, top_index, top_score);
@@ -152,6 +148,204 @@ recsys_recommend(PG_FUNCTION_ARGS)
 		values[1] = Float8GetDatum(s);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	pfree(top_index);
+	pfree(top_score);
+}
+
+PG_FUNCTION_INFO_V1(recsys_recommend);
+/* SQL recsys_recommend(model, user_id, k, exclude_rated): the k best items */
+Datum
+recsys_recommend(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const rs_model *m;
+	int32		k = PG_GETARG_INT32(2);
+	bool		exclude_rated = PG_GETARG_BOOL(3);
+	int32_t		u;
+	float	   *scores;
+
+	CheckK(k);
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = ModelArg(fcinfo);
+	u = rs_model_user_index(m, PG_GETARG_INT64(1));
+	if (m->n_items == 0)
+		return (Datum) 0;
+
+	scores = ScoreBuffer((size_t) m->n_items);
+	rs_model_score_items(m, u, scores);
+
+	/* the user's training items are left out: -INFINITY never comes back */
+	if (exclude_rated && u >= 0 && m->rated_offsets != NULL)
+	{
+		int64_t		r;
+
+		for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
+			scores[m->rated_items[r]] = -INFINITY;
+	}
+
+	EmitTopK(rsinfo, m, scores, k);
+	return (Datum) 0;
+}
+
+/* A history given at query time, read from arguments 1 and 2 */
+typedef struct QueryHistory
+{
+	int32_t    *items;			/* (n) dense indexes, -1 for unknown items */
+	const float *ratings;		/* (n) points into the ratings array */
+	size_t		n;
+} QueryHistory;
+
+/*
+ * Error unless the model takes a history given at query time; hint names
+ * the user-id form of the calling function.
+ */
+static void
+CheckHistoryKind(FunctionCallInfo fcinfo, const rs_model *m, const char *hint)
+{
+	if (m->kind->score_history == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model \"%s\" of kind \"%s\" does not take a history",
+						text_to_cstring(PG_GETARG_TEXT_PP(0)), m->kind->name),
+				 errdetail("Only sequence kinds such as lstm are served from a history given at query time."),
+				 errhint("%s", hint)));
+}
+
+/*
+ * The first element of an array; ARR_DATA_PTR with the offset's sign made
+ * explicit (the macro mixes int32 and size_t, which -Wextra reports).
+ */
+static const char *
+ArrayDataStart(ArrayType *a)
+{
+	return (const char *) a + (ARR_HASNULL(a) ? (size_t) a->dataoffset :
+							   ARR_OVERHEAD_NONULLS(ARR_NDIM(a)));
+}
+
+/*
+ * Read the history arrays history_items bigint[] and history_ratings
+ * real[] (arguments 1 and 2): one-dimensional (or empty), of the same
+ * length, without NULLs, with finite ratings.  Items are mapped to the
+ * model's dense indexes; an unknown item becomes -1 and the core drops it.
+ */
+static void
+ReadHistory(FunctionCallInfo fcinfo, const rs_model *m, QueryHistory *h)
+{
+	ArrayType  *items = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *ratings = PG_GETARG_ARRAYTYPE_P(2);
+	int			n_items;
+	int			n_ratings;
+	const int64 *ids;
+	int			t;
+
+	if (ARR_ELEMTYPE(items) != INT8OID || ARR_ELEMTYPE(ratings) != FLOAT4OID)
+		elog(ERROR, "history arrays have element types %u and %u",
+			 ARR_ELEMTYPE(items), ARR_ELEMTYPE(ratings));
+	if (ARR_NDIM(items) > 1 || ARR_NDIM(ratings) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("history arrays must be one-dimensional"),
+				 errdetail("The number of dimensions of history_items is %d, that of history_ratings %d.",
+						   ARR_NDIM(items), ARR_NDIM(ratings))));
+	n_items = ArrayGetNItems(ARR_NDIM(items), ARR_DIMS(items));
+	n_ratings = ArrayGetNItems(ARR_NDIM(ratings), ARR_DIMS(ratings));
+	if (n_items != n_ratings)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("history arrays must have the same length"),
+				 errdetail("The length of history_items is %d, that of history_ratings %d.",
+						   n_items, n_ratings),
+				 errhint("Pass the items and their ratings step by step, oldest first.")));
+	if (array_contains_nulls(items) || array_contains_nulls(ratings))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("history arrays must not contain NULL"),
+				 errhint("Leave out the steps whose item or rating is not known.")));
+
+	/* without NULLs the elements are a plain C array */
+	ids = (const int64 *) ArrayDataStart(items);
+	h->ratings = (const float *) ArrayDataStart(ratings);
+	h->n = (size_t) n_items;
+	h->items = palloc(sizeof(int32_t) * Max(n_items, 1));
+	for (t = 0; t < n_items; t++)
+	{
+		if (isnan(h->ratings[t]) || isinf(h->ratings[t]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("rating must be a finite number"),
+					 errdetail("Element %d of history_ratings is %s.",
+							   t + 1, float8out_internal(h->ratings[t]))));
+		h->items[t] = rs_model_item_index(m, ids[t]);
+	}
+}
+
+PG_FUNCTION_INFO_V1(recsys_predict_history);
+/*
+ * SQL recsys_predict(model, history_items, history_ratings, item_id): the
+ * predicted rating of an item after a history given at query time
+ */
+Datum
+recsys_predict_history(PG_FUNCTION_ARGS)
+{
+	const rs_model *m = ModelArg(fcinfo);
+	QueryHistory h;
+	int32_t		i;
+	double		result;
+	rs_error	err;
+
+	CheckHistoryKind(fcinfo, m,
+					 "Use recsys_predict(model, user_id, item_id) for a user of the training data.");
+	ReadHistory(fcinfo, m, &h);
+	i = rs_model_item_index(m, PG_GETARG_INT64(3));
+	if (rs_model_predict_history(m, h.items, h.ratings, h.n, i, &result,
+								 &err) != RS_OK)
+		ReportCoreError(&err, NULL);
+	pfree(h.items);
+
+	PG_RETURN_FLOAT8(result);
+}
+
+PG_FUNCTION_INFO_V1(recsys_recommend_history);
+/*
+ * SQL recsys_recommend(model, history_items, history_ratings, k,
+ * exclude_rated): the k best items after a history given at query time
+ */
+Datum
+recsys_recommend_history(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const rs_model *m;
+	int32		k = PG_GETARG_INT32(3);
+	bool		exclude_rated = PG_GETARG_BOOL(4);
+	QueryHistory h;
+	float	   *scores;
+	rs_error	err;
+	size_t		t;
+
+	CheckK(k);
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = ModelArg(fcinfo);
+	CheckHistoryKind(fcinfo, m,
+					 "Use recsys_recommend(model, user_id, k) for a user of the training data.");
+	ReadHistory(fcinfo, m, &h);
+	if (m->n_items == 0)
+		return (Datum) 0;
+
+	scores = ScoreBuffer((size_t) m->n_items);
+	if (rs_model_score_history(m, h.items, h.ratings, h.n, scores,
+							   &err) != RS_OK)
+		ReportCoreError(&err, NULL);
+
+	/* the history's items are left out, all of them, not only the newest */
+	if (exclude_rated)
+		for (t = 0; t < h.n; t++)
+			if (h.items[t] >= 0)
+				scores[h.items[t]] = -INFINITY;
+
+	EmitTopK(rsinfo, m, scores, k);
+	pfree(h.items);
 	return (Datum) 0;
 }
 

@@ -50,6 +50,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/ps_status.h"
+#include "utils/timestamp.h"
 
 /* How often the transition function checks memory and interrupts */
 #define MEMORY_CHECK_ROWS 4096
@@ -57,13 +58,16 @@
 
 /* Header of a serialized aggregate state */
 #define FIT_STATE_MAGIC 0x53465352	/* "RSFS" */
-#define FIT_STATE_VERSION 1
+#define FIT_STATE_VERSION 2
 
 /* State of recsys_fit, in the aggregate's memory context */
 typedef struct FitState
 {
 	/* Settings, fixed by the first row */
 	const rs_kind *kind;
+	bool		timed;			/* the form with a time argument: rows with a
+								 * NULL time are skipped, and sequence kinds
+								 * keep the time with each row */
 	RecsysOptions opts;
 	char	   *options_text;	/* options as given, NULL = none; shipped
 								 * from workers so the leader parses the same */
@@ -75,7 +79,8 @@ typedef struct FitState
 	rs_ratings *ratings;
 
 	/* Statistics */
-	int64		n_skipped;		/* rows with a NULL user, item or rating */
+	int64		n_skipped;		/* rows with a NULL user, item, rating (or
+								 * time) */
 	int64		n_added;		/* rows added by this process */
 	bool		finished;		/* final function ran; ratings are gone */
 } FitState;
@@ -123,19 +128,22 @@ options_from_text(const char *text)
  * option fails on the first row.
  */
 static FitState *
-make_state(MemoryContext cxt, const rs_kind *kind, const char *options_text)
+make_state(MemoryContext cxt, const rs_kind *kind, const char *options_text,
+		   bool timed)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	FitState   *state = palloc0(sizeof(FitState));
 
 	state->kind = kind;
+	state->timed = timed;
 	state->options_text = options_text ? pstrdup(options_text) : NULL;
 	ParseOptions(kind, options_from_text(options_text), &state->opts);
 
 	state->data_cxt = AllocSetContextCreate(cxt, "recsys_fit ratings",
 											ALLOCSET_DEFAULT_SIZES);
 	RecsysAllocatorInit(&state->alloc, state->data_cxt);
-	state->ratings = rs_ratings_create(&state->alloc, false);
+	/* only sequence kinds read the time; the others train as without it */
+	state->ratings = rs_ratings_create(&state->alloc, timed && kind->sequential);
 	if (state->ratings == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -164,13 +172,57 @@ null_argument(const char *what)
 			 errmsg("%s must not be NULL", what)));
 }
 
+/* The rows a NOTICE or an error says were skipped */
+static const char *
+skipped_rows_text(const FitState *state)
+{
+	return state->timed ? "a NULL user, item, rating or time" :
+		"a NULL user, item or rating";
+}
+
 /*
- * Transition function of recsys_fit: collect one rating.  Rows with a NULL
- * user, item or rating are skipped and counted.
+ * Read the time of a row from argument time_arg (a timestamptz, as
+ * microseconds, or a double precision); an infinite or NaN time is an error.
  */
-PG_FUNCTION_INFO_V1(recsys_fit_trans);
-Datum
-recsys_fit_trans(PG_FUNCTION_ARGS)
+static double
+row_time(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
+		 int64 user_id, int64 item_id)
+{
+	if (is_timestamp)
+	{
+		TimestampTz ts = PG_GETARG_TIMESTAMPTZ(time_arg);
+
+		if (TIMESTAMP_NOT_FINITE(ts))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("time of a rating must be finite"),
+					 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " at %s.",
+							   user_id, item_id, timestamptz_to_str(ts))));
+		return (double) ts;
+	}
+	else
+	{
+		double		t = PG_GETARG_FLOAT8(time_arg);
+
+		if (isnan(t) || isinf(t))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("time of a rating must be finite"),
+					 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " at %s.",
+							   user_id, item_id, float8out_internal(t))));
+		return t;
+	}
+}
+
+/*
+ * The transition functions of recsys_fit: collect one rating.  Arguments:
+ * state, kind, user, item, rating, then the time at time_arg (-1: the form
+ * without time) and the options at options_arg (-1: none).  Rows with a NULL
+ * user, item, rating or time are skipped and counted.
+ */
+static Datum
+fit_transition(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
+			   int options_arg)
 {
 	MemoryContext aggcxt = agg_context(fcinfo);
 	FitState   *state = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
@@ -178,6 +230,7 @@ recsys_fit_trans(PG_FUNCTION_ARGS)
 	int64		user_id;
 	int64		item_id;
 	double		rating;
+	double		time = 0.0;
 	rs_error	err;
 
 	if (PG_ARGISNULL(1))
@@ -189,13 +242,20 @@ recsys_fit_trans(PG_FUNCTION_ARGS)
 		const rs_kind *kind = LookupKind(text_to_cstring(kind_text));
 		char	   *options_text = NULL;
 
-		if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		if (kind->sequential && time_arg < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("models of kind \"%s\" need the time of each rating",
+							kind->name),
+					 errdetail("The kind reads each user's ratings in time order."),
+					 errhint("Use the form with a time argument, recsys_fit(kind, user_id, item_id, rating, ts, options), where ts is a timestamp with time zone or a double precision.")));
+		if (options_arg >= 0 && !PG_ARGISNULL(options_arg))
 		{
-			Jsonb	   *options = PG_GETARG_JSONB_P(5);
+			Jsonb	   *options = PG_GETARG_JSONB_P(options_arg);
 
 			options_text = JsonbToCString(NULL, &options->root, VARSIZE(options));
 		}
-		state = make_state(aggcxt, kind, options_text);
+		state = make_state(aggcxt, kind, options_text, time_arg >= 0);
 	}
 	else if (VARSIZE_ANY_EXHDR(kind_text) != strlen(state->kind->name) ||
 			 memcmp(VARDATA_ANY(kind_text), state->kind->name,
@@ -204,7 +264,8 @@ recsys_fit_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model kind must be the same for every row")));
 
-	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
+		(time_arg >= 0 && PG_ARGISNULL(time_arg)))
 	{
 		state->n_skipped++;
 		PG_RETURN_POINTER(state);
@@ -227,8 +288,10 @@ recsys_fit_trans(PG_FUNCTION_ARGS)
 				 errmsg("rating is out of range for type real"),
 				 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " with %s.",
 						   user_id, item_id, float8out_internal(rating))));
+	if (time_arg >= 0)
+		time = row_time(fcinfo, time_arg, is_timestamp, user_id, item_id);
 
-	if (rs_ratings_add(state->ratings, user_id, item_id, (float) rating, 0.0,
+	if (rs_ratings_add(state->ratings, user_id, item_id, (float) rating, time,
 					   &err) != RS_OK)
 		ReportCoreError(&err, NULL);
 
@@ -239,6 +302,30 @@ recsys_fit_trans(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 
 	PG_RETURN_POINTER(state);
+}
+
+/* recsys_fit(kind, user, item, rating [, options]) */
+PG_FUNCTION_INFO_V1(recsys_fit_trans);
+Datum
+recsys_fit_trans(PG_FUNCTION_ARGS)
+{
+	return fit_transition(fcinfo, -1, false, PG_NARGS() > 5 ? 5 : -1);
+}
+
+/* recsys_fit(kind, user, item, rating, ts timestamptz, options) */
+PG_FUNCTION_INFO_V1(recsys_fit_trans_timestamptz);
+Datum
+recsys_fit_trans_timestamptz(PG_FUNCTION_ARGS)
+{
+	return fit_transition(fcinfo, 5, true, 6);
+}
+
+/* recsys_fit(kind, user, item, rating, ts double precision, options) */
+PG_FUNCTION_INFO_V1(recsys_fit_trans_float8);
+Datum
+recsys_fit_trans_float8(PG_FUNCTION_ARGS)
+{
+	return fit_transition(fcinfo, 5, false, 6);
 }
 
 /*
@@ -262,8 +349,8 @@ recsys_fit_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = make_state(aggcxt, s2->kind, s2->options_text);
-	else if (s1->kind != s2->kind)
+		s1 = make_state(aggcxt, s2->kind, s2->options_text, s2->timed);
+	else if (s1->kind != s2->kind || s1->timed != s2->timed)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model kind must be the same for every row")));
@@ -290,6 +377,7 @@ put_bytes(char *buf, size_t *pos, const void *data, size_t len)
  *	uint32 magic, uint32 version,
  *	uint32 kind length, kind name,
  *	int32 options length (-1 = none), options text,
+ *	uint32 timed (1: the form with a time argument, else 0),
  *	int64 rows skipped,
  *	uint64 ratings length, rs_ratings image
  */
@@ -302,6 +390,7 @@ recsys_fit_serialize(PG_FUNCTION_ARGS)
 	uint32		version = FIT_STATE_VERSION;
 	uint32		kind_len;
 	int32		options_len;
+	uint32		timed;
 	uint64		ratings_len;
 	size_t		size;
 	size_t		pos = 0;
@@ -313,11 +402,12 @@ recsys_fit_serialize(PG_FUNCTION_ARGS)
 
 	kind_len = strlen(state->kind->name);
 	options_len = state->options_text ? (int32) strlen(state->options_text) : -1;
+	timed = state->timed ? 1 : 0;
 	ratings_len = rs_ratings_serialized_size(state->ratings);
 
 	size = sizeof(magic) + sizeof(version) + sizeof(kind_len) + kind_len +
 		sizeof(options_len) + (options_len > 0 ? options_len : 0) +
-		sizeof(int64) + sizeof(ratings_len);
+		sizeof(timed) + sizeof(int64) + sizeof(ratings_len);
 	size = rs_add_size(size, ratings_len);
 	if (size > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -335,6 +425,7 @@ recsys_fit_serialize(PG_FUNCTION_ARGS)
 	put_bytes(buf, &pos, &options_len, sizeof(options_len));
 	if (options_len > 0)
 		put_bytes(buf, &pos, state->options_text, options_len);
+	put_bytes(buf, &pos, &timed, sizeof(timed));
 	put_bytes(buf, &pos, &state->n_skipped, sizeof(int64));
 	put_bytes(buf, &pos, &ratings_len, sizeof(ratings_len));
 	rs_ratings_serialize(state->ratings, (uint8_t *) buf + pos);
@@ -388,6 +479,7 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 	uint32		version;
 	uint32		kind_len;
 	int32		options_len;
+	uint32		timed;
 	uint64		ratings_len;
 	int64		n_skipped;
 	char	   *kind_name;
@@ -418,6 +510,9 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 		options_text = pnstrdup(buf + pos, options_len);
 		pos += options_len;
 	}
+	get_bytes(buf, size, &pos, &timed, sizeof(timed));
+	if (timed > 1)
+		damaged_state("The time flag is neither 0 nor 1.");
 	get_bytes(buf, size, &pos, &n_skipped, sizeof(n_skipped));
 	get_bytes(buf, size, &pos, &ratings_len, sizeof(ratings_len));
 	if (ratings_len != size - pos)
@@ -429,6 +524,7 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 
 	state = palloc0(sizeof(FitState));
 	state->kind = kind;
+	state->timed = (timed == 1);
 	state->options_text = options_text;
 	ParseOptions(kind, options_from_text(options_text), &state->opts);
 	state->n_skipped = n_skipped;
@@ -437,6 +533,8 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 	if (rs_ratings_deserialize((const uint8_t *) buf + pos, ratings_len,
 							   &state->alloc, &state->ratings, &err) != RS_OK)
 		damaged_state(core_sentence(err.message));
+	if (rs_ratings_has_time(state->ratings) != (state->timed && kind->sequential))
+		damaged_state("The rows do not have the time the kind needs.");
 
 	PG_RETURN_POINTER(state);
 }
@@ -569,16 +667,18 @@ recsys_fit_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("cannot train a model on zero ratings"),
 				 state != NULL ?
-				 errdetail("All " INT64_FORMAT " rows had a NULL user, item or rating.",
-						   state->n_skipped) :
+				 errdetail("All " INT64_FORMAT " rows had %s.",
+						   state->n_skipped, skipped_rows_text(state)) :
 				 errdetail("The source has no rows."),
+				 state != NULL && state->timed ?
+				 errhint("Train on a source with rows whose user, item, rating and time are not NULL.") :
 				 errhint("Train on a source with rows whose user, item and rating are not NULL.")));
 	state->finished = true;
 
 	if (state->n_skipped > 0)
 		ereport(NOTICE,
-				(errmsg("skipped " INT64_FORMAT " rows with a NULL user, item or rating",
-						state->n_skipped)));
+				(errmsg("skipped " INT64_FORMAT " rows with %s",
+						state->n_skipped, skipped_rows_text(state))));
 
 	/* recsys_train is waiting for this model: train it in its context */
 	if (capture != NULL && capture->model == NULL)
@@ -658,19 +758,47 @@ recsys_train(PG_FUNCTION_ARGS)
 	CheckSourceColumn(relid, opts.user_column, false, "user_column");
 	CheckSourceColumn(relid, opts.item_column, false, "item_column");
 	CheckSourceColumn(relid, opts.rating_column, true, "rating_column");
+	if (kind->sequential)
+		CheckTimeColumn(relid, opts.time_column);
 
 	/* recsys_fit lives in the schema of this function, the extension's */
 	extschema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 
 	initStringInfo(&query);
-	appendStringInfo(&query,
-					 "SELECT %s.recsys_fit($1, %s::pg_catalog.int8, %s::pg_catalog.int8, "
-					 "%s::pg_catalog.float8, $2) FROM %s",
-					 quote_identifier(extschema),
-					 quote_identifier(opts.user_column),
-					 quote_identifier(opts.item_column),
-					 quote_identifier(opts.rating_column),
-					 qualified);
+	if (kind->sequential)
+	{
+		/*
+		 * The time becomes each row's position in its user's sequence,
+		 * numbered in SQL, so that any type with an ordering works; ties are
+		 * broken by item id.  A NULL time stays NULL, and the row is skipped
+		 * like a row with a NULL rating.
+		 */
+		const char *user_col = quote_identifier(opts.user_column);
+		const char *item_col = quote_identifier(opts.item_column);
+		const char *time_col = quote_identifier(opts.time_column);
+
+		appendStringInfo(&query,
+						 "SELECT %s.recsys_fit($1, u, i, r, t, $2) FROM "
+						 "(SELECT %s::pg_catalog.int8 AS u, %s::pg_catalog.int8 AS i, "
+						 "%s::pg_catalog.float8 AS r, "
+						 "CASE WHEN %s IS NOT NULL THEN pg_catalog.row_number() "
+						 "OVER (PARTITION BY %s ORDER BY %s, %s) END::pg_catalog.float8 AS t "
+						 "FROM %s) s",
+						 quote_identifier(extschema),
+						 user_col, item_col,
+						 quote_identifier(opts.rating_column),
+						 time_col, user_col, time_col, item_col,
+						 qualified);
+	}
+	else
+		appendStringInfo(&query,
+						 "SELECT %s.recsys_fit($1, %s::pg_catalog.int8, %s::pg_catalog.int8, "
+						 "%s::pg_catalog.float8, $2) FROM %s",
+						 quote_identifier(extschema),
+						 quote_identifier(opts.user_column),
+						 quote_identifier(opts.item_column),
+						 quote_identifier(opts.rating_column),
+						 qualified);
 	args[0] = PointerGetDatum(cstring_to_text(kind->name));
 	args[1] = PointerGetDatum(options);
 

@@ -37,6 +37,11 @@ SELECT u::bigint AS user_id, i::bigint AS item_id,
  WHERE (u + i) % 3 <> 0;
 SELECT recsys_train('mf', 'ratings', 'dumped', '{"seed": 1, "factors": 4}');
 SELECT recsys_train('mf', 'ratings', 'second', '{"seed": 2, "factors": 2, "epochs": 3}');
+-- an lstm model, ordered by a made-up time
+SELECT recsys_store('seq', recsys_fit('lstm', user_id, item_id, rating,
+                                      ((user_id * 7 + item_id * 13) % 101)::float8,
+                                      '{"seed": 1, "factors": 4, "hidden": 4, "epochs": 2}'))
+  FROM ratings;
 SQL
 
 pg_dump $A > "$DUMP" || fail "pg_dump of database $A failed"
@@ -46,11 +51,13 @@ QUERY="SELECT name || ':' || n_users || ':' || n_items || ':' || n_ratings || ':
          FROM recsys_models ORDER BY name;
        SELECT count(*) FROM recsys_tensors;
        SELECT string_agg(to_char(recsys_predict(m, u, i), 'FM0.000000000'), ',' ORDER BY m, u, i)
-         FROM unnest(ARRAY['dumped', 'second']) m, generate_series(0, 51, 3) u,
+         FROM unnest(ARRAY['dumped', 'second', 'seq']) m, generate_series(0, 51, 3) u,
               generate_series(0, 41, 5) i;
        SELECT string_agg(item_id || '=' || to_char(score, 'FM0.000000000'), ',')
          FROM recsys_recommend('dumped', 7, 10);
-       SELECT string_agg(item_id::text, ',') FROM recsys_recommend('dumped', 1000, 5);"
+       SELECT string_agg(item_id::text, ',') FROM recsys_recommend('dumped', 1000, 5);
+       SELECT string_agg(item_id || '=' || to_char(score, 'FM0.000000000'), ',')
+         FROM recsys_recommend('seq', ARRAY[3, 1, 4, 1, 5], ARRAY[2, 5, 4, 3, 5], 10);"
 
 OUT_A=$(echo "$QUERY" | $PSQL -d $A) || fail "queries in database $A failed"
 OUT_B=$(echo "$QUERY" | $PSQL -d $B) || fail "queries in database $B failed"
