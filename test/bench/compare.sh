@@ -179,7 +179,8 @@ run_torch() {
 	want "$cfg" || return 0
 	[ "$cfg" = dense ] && script=torch_dense.py
 	case $cfg in lstm*) script=torch_lstm.py ;; esac
-	json=$("$PY" "$HERE/$script" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
+	# OpenBLAS sizes its own thread pool (torch.set_num_threads does not)
+	json=$(OPENBLAS_NUM_THREADS=$threads "$PY" "$HERE/$script" --data "$ml" --threads "$threads" --seed $((41 + rep)) --trace "$@")
 	echo "{\"cfg\": \"$cfg\", \"threads\": $threads, \"rep\": $rep, \"run\": $json}" >>"$work/torch.jsonl"
 }
 echo "compare.sh: PyTorch runs of $CONFIGS ($REPS repetitions; per-rating SGD $SGD_EPOCHS epochs, article $ARTICLE_EPOCHS epochs, the article verbatim $VERBATIM_EPOCHS epoch, once each) ..."

@@ -50,10 +50,27 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
-import numpy as np
-import torch
+
+def _threads_arg(argv):
+    """The value of --threads in argv (1 when absent)."""
+    for k, x in enumerate(argv):
+        if x == "--threads" and k + 1 < len(argv):
+            return argv[k + 1]
+        if x.startswith("--threads="):
+            return x.split("=", 1)[1]
+    return "1"
+
+
+# Debian's torch does its matrix products in OpenBLAS (BLAS_INFO=generic),
+# whose own thread pool torch.set_num_threads does not size: without this
+# a "1-thread" run multiplies on every core.  Set before OpenBLAS loads.
+os.environ["OPENBLAS_NUM_THREADS"] = _threads_arg(sys.argv[1:])
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
@@ -493,6 +510,7 @@ def main():
         "train_seconds": train_s,
         "seconds_per_epoch": train_s / epochs_run,
         "threads": torch.get_num_threads(),
+        "openblas_threads": int(os.environ["OPENBLAS_NUM_THREADS"]),
         "torch": torch.__version__,
         "options": {"factors": a.factors, "hidden": H, "seq_len": T,
                     "feedback": a.feedback, "carry_state": a.carry,
