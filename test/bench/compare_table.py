@@ -230,6 +230,9 @@ def main():
                    "and validation RMSE of every epoch, keeping the best weights), not reading the files or building the sequences. Time per epoch = that time / epochs run.")
         out.append("- Both train on u1.base minus 2 % held out for early stopping (each system's own seeded shuffle), predict u1.test from each user's "
                    "state after its training history, clipped to the training range; RMSE on 1-5 stars and divided by (max − min) = 4 (the article's [0,1] scale).")
+        out.append("- Both multiply in OpenBLAS 0.3.21 with one thread: recsys sets OpenBLAS's threads to recsys.threads while training; Debian's torch "
+                   "(BLAS_INFO=generic) uses the system OpenBLAS, whose pool torch.set_num_threads does not size, so compare.sh sets OPENBLAS_NUM_THREADS "
+                   "(without it a \"1-thread\" PyTorch lstm multiplies on both cores, about 25 % faster here).")
         out.append("- The article (\"PyTorch for Recommenders 101\") reports 0.43 on the [0,1] scale for its LSTM.")
         print("\n".join(out))
         return
