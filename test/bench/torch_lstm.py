@@ -478,7 +478,7 @@ def main():
         is_test = np.concatenate([np.zeros(len(bu_), bool), np.ones(len(tu_), bool)])
         test_row = np.concatenate([np.full(len(bu_), -1), np.arange(len(tu_))])
         o = np.lexsort((ai, at, au))
-        hist_i, hist_r, q = [None] * len(tu_), [None] * len(tu_), [0] * len(tu_)
+        hist_i, hist_r = [None] * len(tu_), [None] * len(tu_)
         cur_u, seq_i, seq_r = None, [], []
         for j in o:
             if au[j] != cur_u:
