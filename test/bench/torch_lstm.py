@@ -321,6 +321,9 @@ def main():
                     help="also evaluate with recsys's history form: each test rating "
                     "predicted from the user's newest seq_len ratings before it (training "
                     "and earlier test rows, by time then item), from a zero state")
+    ap.add_argument("--next-keep", type=int, default=0,
+                    help="with --eval-next, keep this many newest steps (default seq_len, "
+                    "as recsys; seq_len - 1 is what the serving state of a known user uses)")
     ap.add_argument("--trace", action="store_true",
                     help="record the evaluation RMSE after every epoch, untimed")
     a = ap.parse_args()
@@ -492,7 +495,7 @@ def main():
                 seq_i.append(k)
                 seq_r.append(ar[j])
         qi = [iidx.get(int(x), -1) for x in ti_]
-        nc, _ = predict_next(model, hist_i, hist_r, T, mu, s, qi, lo, hi)
+        nc, _ = predict_next(model, hist_i, hist_r, a.next_keep or T, mu, s, qi, lo, hi)
         next_rmse = rmse(nc, test_r)
     print(json.dumps({
         "rmse": rmse(clipped, test_r),
