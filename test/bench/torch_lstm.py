@@ -340,7 +340,7 @@ def main():
         p = rs.permutation(len(br_))
         n_ho = int(math.floor(len(br_) * a.holdout))
         ho, keep = p[:n_ho], p[n_ho:]
-        tu_, ti_, tr_ = bu_[ho], bi_[ho], br_[ho]
+        tu_, ti_, tr_, tt_ = bu_[ho], bi_[ho], br_[ho], bt_[ho]
         bu_, bi_, br_, bt_ = bu_[keep], bi_[keep], br_[keep], bt_[keep]
         eval_set = "holdout %g of %s (split seed %d)" % (a.holdout, os.path.basename(train_path), a.split_seed)
     else:
@@ -471,7 +471,7 @@ def main():
 
     clipped, raw = predict(model, sh, sc, sq.state_f, test_u, test_i, lo, hi)
     next_rmse = None
-    if a.eval_next and a.holdout == 0:
+    if a.eval_next:
         # every row of both files by user, time, item; a test row's history
         # is its user's known items before it
         au = np.concatenate([bu_, tu_])
