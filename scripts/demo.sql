@@ -40,11 +40,17 @@ SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz)::numeric
 \echo '  done in ':secs' s'
 \if :has_dense
 \echo 'training dense with default options ...'
+SELECT clock_timestamp() AS t0 \gset
 SELECT recsys_train('dense', 'ratings_train', 'demo_dense') AS ignored \gset
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz)::numeric, 1) AS secs \gset
+\echo '  done in ':secs' s'
 \endif
 \if :has_lstm
-\echo 'training lstm with default options ...'
+\echo 'training lstm with default options (each user''s ratings in time order) ...'
+SELECT clock_timestamp() AS t0 \gset
 SELECT recsys_train('lstm', 'ratings_train', 'demo_lstm') AS ignored \gset
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz)::numeric, 1) AS secs \gset
+\echo '  done in ':secs' s'
 \endif
 
 \echo
@@ -70,3 +76,22 @@ SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title
   FROM recsys_recommend('demo_mf', :uid, 10) WITH ORDINALITY AS rec (item_id, score, rank)
   LEFT JOIN movies mv ON mv.item_id = rec.item_id
  ORDER BY rec.rank;
+\if :has_lstm
+\echo 'top-5 recommendations for user ':uid' by lstm, from the state its latest ratings left:'
+SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title, '') AS title
+  FROM recsys_recommend('demo_lstm', :uid, 5) WITH ORDINALITY AS rec (item_id, score, rank)
+  LEFT JOIN movies mv ON mv.item_id = rec.item_id
+ ORDER BY rec.rank;
+-- a user the model never saw: the five items user :uid rated highest, and
+-- their ratings, passed as a history (oldest first); no retraining
+SELECT array_agg(item_id ORDER BY rating DESC, item_id) AS hist_items,
+       array_agg(rating::real ORDER BY rating DESC, item_id) AS hist_ratings
+  FROM (SELECT item_id, rating FROM ratings_train WHERE user_id = :uid
+         ORDER BY rating DESC, item_id LIMIT 5) h \gset
+\echo 'top-5 for a new user whose history is those five ratings, passed as arrays (lstm):'
+SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title, '') AS title
+  FROM recsys_recommend('demo_lstm', :'hist_items'::bigint[], :'hist_ratings'::real[], 5)
+       WITH ORDINALITY AS rec (item_id, score, rank)
+  LEFT JOIN movies mv ON mv.item_id = rec.item_id
+ ORDER BY rec.rank;
+\endif
