@@ -55,10 +55,6 @@
 #include "model.h"
 #include "nn.h"
 
-/* OpenBLAS's thread control (cblas.h of other BLAS builds lacks them) */
-extern void openblas_set_num_threads(int);
-extern int	openblas_get_num_threads(void);
-
 #define DENSE_MAX_LAYERS 4
 #define DENSE_MAX_FACTORS 512
 #define DENSE_MAX_HIDDEN 1024
@@ -390,19 +386,6 @@ dense_init_weights(rs_model *m, rs_rng *rng)
 }
 
 /* ---------- training ---------- */
-
-/* threads of training: the option, else the caller's default, at least 1 */
-static int
-dense_threads(const rs_model *m, const rs_train_hooks *hooks)
-{
-	int			t = (int) m->params.value[OPT_THREADS];
-
-	if (t <= 0 && hooks)
-		t = hooks->threads;
-	if (t <= 0)
-		t = 1;
-	return t > DENSE_MAX_THREADS ? DENSE_MAX_THREADS : t;
-}
 
 /* gradient offset of the user bias / item bias of a row */
 #define UB_OFF(impl, nu, ni) ((size_t) ((nu) + (ni)) * (size_t) (impl)->k)
@@ -758,8 +741,8 @@ dense_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 	/* OpenBLAS's thread count is global: set it for training, restore after */
 	if (impl->saved_threads == 0)
 	{
-		impl->saved_threads = openblas_get_num_threads();
-		openblas_set_num_threads(dense_threads(m, hooks));
+		impl->saved_threads =
+			nn_blas_threads_set(rs_train_threads(m, hooks, DENSE_MAX_THREADS));
 	}
 	if (epoch > 1)
 		rs_dataset_shuffle(train, rng);
@@ -801,7 +784,7 @@ dense_train_end(rs_model *m)
 	if (impl == NULL)
 		return;
 	if (impl->saved_threads > 0)
-		openblas_set_num_threads(impl->saved_threads);
+		nn_blas_threads_restore(impl->saved_threads);
 	impl->saved_threads = 0;
 	rs_free(&m->alloc, impl->ws);
 	impl->ws = NULL;

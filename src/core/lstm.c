@@ -64,10 +64,6 @@
 #include "model.h"
 #include "nn.h"
 
-/* OpenBLAS's thread control (cblas.h of other BLAS builds lacks them) */
-extern void openblas_set_num_threads(int);
-extern int	openblas_get_num_threads(void);
-
 #define LSTM_MAX_FACTORS 1024
 #define LSTM_MAX_HIDDEN 1024
 #define LSTM_MAX_SEQ_LEN 1000
@@ -704,19 +700,6 @@ lstm_trained_params(const rs_model *m)
 
 /* ---------- training ---------- */
 
-/* threads of training: the option, else the caller's default, at least 1 */
-static int
-lstm_threads(const rs_model *m, const rs_train_hooks *hooks)
-{
-	int			t = (int) m->params.value[OPT_THREADS];
-
-	if (t <= 0 && hooks)
-		t = hooks->threads;
-	if (t <= 0)
-		t = 1;
-	return t > LSTM_MAX_THREADS ? LSTM_MAX_THREADS : t;
-}
-
 /* a user's steps by time, ties by item index (item ids are ascending) */
 static int
 lstm_step_cmp(const void *a, const void *b)
@@ -1199,8 +1182,8 @@ lstm_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 	/* OpenBLAS's thread count is global: set it for training, restore after */
 	if (impl->saved_threads == 0)
 	{
-		impl->saved_threads = openblas_get_num_threads();
-		openblas_set_num_threads(lstm_threads(m, hooks));
+		impl->saved_threads =
+			nn_blas_threads_set(rs_train_threads(m, hooks, LSTM_MAX_THREADS));
 	}
 	if (impl->carry)
 		sq = lstm_epoch_carry(m, impl, epoch, rng, hooks, train->n);
@@ -1220,7 +1203,7 @@ lstm_train_end(rs_model *m)
 	if (impl == NULL)
 		return;
 	if (impl->saved_threads > 0)
-		openblas_set_num_threads(impl->saved_threads);
+		nn_blas_threads_restore(impl->saved_threads);
 	impl->saved_threads = 0;
 	rs_free(&m->alloc, impl->ws);
 	impl->ws = NULL;

@@ -555,21 +555,6 @@ mf_epoch_sgd_parallel(rs_model *m, rs_dataset *d, int epoch, float lr,
 	return loss / (double) d->n;
 }
 
-/* threads of an epoch: the option, else the caller's default, at least 1 */
-static int
-mf_threads(const rs_model *m, const rs_train_hooks *hooks)
-{
-	int			n = (int) m->params.value[OPT_THREADS];
-
-	if (n <= 0)
-		n = hooks ? hooks->threads : 1;
-	if (n < 1)
-		n = 1;
-	if (n > MF_MAX_THREADS)
-		n = MF_MAX_THREADS;
-	return n;
-}
-
 /*
  * Loss and gradient of rows [begin, end) (see mf.h).  When impl has
  * training state, each row of grad is zeroed the first time the batch
@@ -848,7 +833,7 @@ mf_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 	const rs_params *p = &m->params;
 	float		lr = (float) (p->value[OPT_LEARNING_RATE] *
 							  pow(p->value[OPT_LR_DECAY], (double) (epoch - 1)));
-	int			n_threads = mf_threads(m, hooks);
+	int			n_threads = rs_train_threads(m, hooks, MF_MAX_THREADS);
 
 	/* parallel only when every thread gets enough rows to pay its start */
 	if (!mf_uses_batches(p) && n_threads > 1 &&

@@ -944,3 +944,16 @@ rs_model_score_history(const rs_model *m, const int32_t *items,
 	return score_after_history(m, items, ratings, n, NULL,
 							   (size_t) m->n_items, out, err);
 }
+
+/* the threads a training uses (see model.h) */
+int
+rs_train_threads(const rs_model *m, const rs_train_hooks *hooks, int max)
+{
+	int			n = (int) rs_params_get(&m->params, "threads");
+
+	if (n <= 0)
+		n = hooks ? hooks->threads : 1;
+	if (n < 1)
+		n = 1;
+	return n > max ? max : n;
+}

@@ -298,6 +298,13 @@ typedef struct rs_kind
 								  float *out, rs_error *err);
 } rs_kind;
 
+/*
+ * Threads a training uses: the kind's "threads" option, or when that is 0
+ * the caller's budget (hooks->threads), at least 1 and at most max.
+ */
+extern int	rs_train_threads(const rs_model *m, const rs_train_hooks *hooks,
+							 int max);
+
 /* NULL-terminated table of every kind */
 extern const rs_kind *const rs_kinds[];
 extern const rs_kind rs_kind_mf;	/* mf.c */

@@ -23,6 +23,10 @@
 
 #include "nn.h"
 
+/* OpenBLAS's thread control (cblas.h of other BLAS builds lacks them) */
+extern void openblas_set_num_threads(int);
+extern int	openblas_get_num_threads(void);
+
 /*
  * The optimizer loops run over every weight at every step.  The Makefile
  * builds the core with -fno-math-errno (sqrtf here only sees sums of
@@ -624,4 +628,23 @@ nn_clip_grad_norm(float *const *grads, const size_t *sizes, size_t n_bufs,
 				grads[k][j] *= scale;
 	}
 	return norm;
+}
+
+/* ---------- BLAS threads ---------- */
+
+/* set OpenBLAS's thread count; returns the count before */
+int
+nn_blas_threads_set(int threads)
+{
+	int			saved = openblas_get_num_threads();
+
+	openblas_set_num_threads(threads);
+	return saved;
+}
+
+/* put back a count returned by nn_blas_threads_set */
+void
+nn_blas_threads_restore(int saved)
+{
+	openblas_set_num_threads(saved);
 }

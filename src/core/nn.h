@@ -182,6 +182,16 @@ extern double nn_mse_loss(float *dpred,	/* (B) */
 						  const float *target,	/* (B) */
 						  size_t B);
 
+/* ---------- BLAS threads ---------- */
+
+/*
+ * OpenBLAS's thread count is process-wide: a training sets it to its
+ * budget with nn_blas_threads_set, which returns the count before, and
+ * puts that back with nn_blas_threads_restore when it ends.
+ */
+extern int	nn_blas_threads_set(int threads);
+extern void nn_blas_threads_restore(int saved);
+
 /* ---------- optimizers ---------- */
 
 /* Adam state shared by every tensor of a model: step count and constants */
