@@ -23,10 +23,10 @@
  *					held-out ratings this predicted better.
  *	 biases			(on) a learned bias per item and per user in the output.
  *
- * Output: yhat_t = mu + w_out . dropout(h_t) + b_out (+ b_i + b_u), trained on the mean
- * squared error over the real steps of a batch; the last window of a user
- * is padded at its end and the padding masked out (by causality it changes
- * nothing before it).
+ * Output: yhat_t = mu + w_out . dropout(h_t) + b_out (+ b_i + b_u),
+ * trained on the mean squared error over the real steps of a batch; the
+ * last window of a user is padded at its end and the padding masked out
+ * (by causality it changes nothing before it).
  *
  * Batches.  With carry_state, users are ordered by their number of
  * windows, most first (ties in random order, redrawn every epoch), and cut
@@ -290,31 +290,70 @@ lstm_batch_floats(const rs_params *p, size_t bs)
 					   rs_add_size(nn_lstm_scratch_size(bs, T, H), 2 * bs * H));
 }
 
+/* an upper bound on the windows of n_rows rows of n_users users */
+static size_t
+lstm_max_windows(const rs_params *p, int32_t n_users, size_t n_rows)
+{
+	return n_rows / (size_t) p->value[OPT_SEQ_LEN] + (size_t) n_users + 1;
+}
+
+/* lanes of the batch buffers: batch_size, at most the users or windows */
+static size_t
+lstm_lanes(const rs_params *p, int32_t n_users, size_t n_rows)
+{
+	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
+	size_t		most = p->value[OPT_CARRY_STATE] != 0 ? (size_t) n_users :
+		lstm_max_windows(p, n_users, n_rows);
+
+	return bs < most ? bs : most;
+}
+
+/*
+ * Bytes of the workspace train_begin allocates for n_rows training rows:
+ * the sequences, per-user and per-window tables, carried states, the
+ * gradient and optimizer moments, and the batch buffers.  The memory limit
+ * check and the allocation both use it, so they cannot disagree.
+ */
+static size_t
+lstm_workspace_bytes(const rs_params *p, int32_t n_users, int32_t n_items,
+					 size_t n_rows)
+{
+	size_t		nu = (size_t) n_users;
+	size_t		H = (size_t) p->value[OPT_HIDDEN];
+	size_t		nt = lstm_trained_count(p, n_users, n_items);
+	size_t		bs = lstm_lanes(p, n_users, n_rows);
+	bool		adam = (int) p->value[OPT_OPTIMIZER] == LSTM_ADAM;
+	size_t		bytes;
+
+	bytes = rs_mul_size(n_rows, sizeof(lstm_step));
+	bytes = rs_add_size(bytes, rs_mul_size(nu + 1, 2 * sizeof(size_t) +
+										   sizeof(lstm_rank) + 3 * sizeof(int32_t)));
+	bytes = rs_add_size(bytes, rs_mul_size(lstm_max_windows(p, n_users, n_rows),
+										   3 * sizeof(int32_t)));
+	bytes = rs_add_size(bytes, rs_mul_size(rs_mul_size(nu, 2 * H), sizeof(float)));
+	bytes = rs_add_size(bytes, rs_mul_size(nt, (adam ? 3 : 1) * sizeof(float)));
+	bytes = rs_add_size(bytes, rs_mul_size(lstm_batch_floats(p, bs), sizeof(float)));
+	bytes = rs_add_size(bytes, rs_mul_size(bs, 3 * sizeof(int32_t)));
+	return rs_add_size(bytes, 16 * sizeof(double));	/* alignment slack */
+}
+
 /* bytes of a training, for the memory limit check */
 static size_t
 lstm_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 				  size_t n_ratings)
 {
 	size_t		H = (size_t) p->value[OPT_HIDDEN];
-	size_t		T = (size_t) p->value[OPT_SEQ_LEN];
 	size_t		np = lstm_param_count(p, n_users, n_items);
-	size_t		nt = lstm_trained_count(p, n_users, n_items);
-	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
 	size_t		total;
 
+	/* the weights and states, and their early-stopping snapshot */
 	total = rs_mul_size(np, sizeof(float));
 	if (p->value[OPT_VALIDATION_FRACTION] > 0)
 		total = rs_add_size(total, rs_mul_size(np, sizeof(float)));
-	total = rs_add_size(total, rs_mul_size(nt, ((int) p->value[OPT_OPTIMIZER] == LSTM_ADAM ? 3 : 1) * sizeof(float)));
-	/* item part of the serving cache */
-	total = rs_add_size(total, rs_mul_size(rs_mul_size((size_t) n_items, 4 * H), sizeof(float)));
-	/* sequences, window tables, per-user arrays and carried state */
-	total = rs_add_size(total, rs_mul_size(n_ratings, sizeof(lstm_step)));
-	total = rs_add_size(total, rs_mul_size(n_ratings / T + (size_t) n_users + 1, 3 * sizeof(int32_t)));
-	total = rs_add_size(total, rs_mul_size((size_t) n_users + 1,
-										   sizeof(size_t) + 3 * sizeof(int32_t) + sizeof(uint64_t)));
-	total = rs_add_size(total, rs_mul_size(rs_mul_size((size_t) n_users, 2 * H), sizeof(float)));
-	total = rs_add_size(total, rs_mul_size(lstm_batch_floats(p, bs), sizeof(float)));
+	/* the item part of the serving cache, allocated with the model */
+	total = rs_add_size(total, rs_mul_size(rs_mul_size((size_t) n_items, 4 * H),
+										   sizeof(float)));
+	total = rs_add_size(total, lstm_workspace_bytes(p, n_users, n_items, n_ratings));
 	return rs_add_size(total, sizeof(lstm_impl));
 }
 
@@ -759,10 +798,10 @@ lstm_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
 	size_t		T = (size_t) impl->T;
 	size_t		D = (size_t) impl->D;
 	size_t		nt = impl->n_trained;
-	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
+	size_t		bs = lstm_lanes(p, m->n_users, train->n);
 	bool		adam = (int) p->value[OPT_OPTIMIZER] == LSTM_ADAM;
-	size_t		max_windows = train->n / T + nu + 1;
-	size_t		bytes;
+	size_t		max_windows = lstm_max_windows(p, m->n_users, train->n);
+	size_t		bytes = lstm_workspace_bytes(p, m->n_users, m->n_items, train->n);
 	char	   *c;
 	size_t	   *fill;
 	size_t		r;
@@ -771,20 +810,7 @@ lstm_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
 	if (train->time == NULL)
 		return rs_error_set(err, RS_ERR_DATA, "time_column",
 							"models of kind \"lstm\" need the time of each rating");
-	if (bs > nu && impl->carry)
-		bs = nu;
-	if (!impl->carry && bs > max_windows)
-		bs = max_windows;
 	impl->bs = bs;
-
-	bytes = rs_mul_size(train->n, sizeof(lstm_step));
-	bytes = rs_add_size(bytes, rs_mul_size(nu + 1, 2 * sizeof(size_t) + sizeof(lstm_rank) + 3 * sizeof(int32_t)));
-	bytes = rs_add_size(bytes, rs_mul_size(max_windows, 3 * sizeof(int32_t)));
-	bytes = rs_add_size(bytes, rs_mul_size(rs_mul_size(nu, 2 * H), sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size(nt, (adam ? 3 : 1) * sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size(lstm_batch_floats(p, bs), sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size(bs, 3 * sizeof(int32_t)));
-	bytes = rs_add_size(bytes, 16 * sizeof(double));	/* alignment slack */
 	if (bytes == SIZE_MAX)
 		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
 							"the training state would be too large");
