@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "model.h"
 #include "unit.h"
 
 int			unit_failures_in_test = 0;
@@ -27,6 +28,18 @@ unit_run(const char *name, void (*fn) (void))
 		printf("FAILED %s (%d checks)\n", name, unit_failures_in_test);
 	}
 	fflush(stdout);
+}
+
+/* see unit.h */
+void
+unit_free_dataset(rs_dataset *d)
+{
+	free(d->user);
+	free(d->item);
+	free(d->rating);
+	free(d->time);
+	free(d->user_ids);
+	free(d->item_ids);
 }
 
 int

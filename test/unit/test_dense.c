@@ -61,17 +61,6 @@ make_planted(int32_t n_users, int32_t n_items, double noise, uint64_t seed)
 	return d;
 }
 
-/* free what make_planted allocated */
-static void
-free_dataset(rs_dataset *d)
-{
-	free(d->user);
-	free(d->item);
-	free(d->rating);
-	free(d->user_ids);
-	free(d->item_ids);
-}
-
 /*
  * Analytic gradient of dense_batch_loss_grad against central differences
  * of its loss for every weight.  Float weights: step 1e-3, relative check
@@ -145,7 +134,7 @@ gradient_check(int layers, bool biases)
 	free(grad);
 	free(scratch);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static void
@@ -261,7 +250,7 @@ test_dense_planted_defaults(void)
 		CHECK(m->best_epoch >= 1 && m->best_epoch <= m->n_epochs);
 		rs_model_free(m);
 	}
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* every optimizer path trains to a finite, useful model */
@@ -289,7 +278,7 @@ test_dense_options_paths(void)
 		check_scores(m, 3);
 		rs_model_free(m);
 	}
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /*
@@ -307,7 +296,7 @@ test_dense_score_items(void)
 	CHECK(m != NULL);
 	if (m == NULL)
 	{
-		free_dataset(&d);
+		unit_free_dataset(&d);
 		return;
 	}
 	check_scores(m, 0);
@@ -324,7 +313,7 @@ test_dense_score_items(void)
 	m->kind->train_end(m);
 	check_scores(m, 5);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* unknown users and items: finite, in range, the documented fallback */
@@ -348,7 +337,7 @@ test_dense_cold_start(void)
 		CHECK_NEAR(c, m->global_mean, 1.0);
 		rs_model_free(m);
 	}
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* the same seed gives the same weights */
@@ -366,7 +355,7 @@ test_dense_reproducible(void)
 			  memcmp(a->params_buf, b->params_buf, a->n_params * sizeof(float)) == 0);
 	rs_model_free(a);
 	rs_model_free(b);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* every test of the dense kind */

@@ -73,17 +73,6 @@ make_sequences(int32_t n_users, int32_t n_items, int max_extra, double noise,
 	return d;
 }
 
-static void
-free_dataset(rs_dataset *d)
-{
-	free(d->user);
-	free(d->item);
-	free(d->rating);
-	free(d->time);
-	free(d->user_ids);
-	free(d->item_ids);
-}
-
 /* a copy of d's arrays, for histories after training shuffled d */
 static rs_dataset
 copy_dataset(const rs_dataset *d)
@@ -247,7 +236,7 @@ gradient_check(bool feedback, bool biases)
 	free(grad);
 	free(scratch);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static void
@@ -314,8 +303,8 @@ state_matches_history(const char *biases)
 	free(ratings);
 	free(scores);
 	free(hscores);
-	free_dataset(&orig);
-	free_dataset(&d);
+	unit_free_dataset(&orig);
+	unit_free_dataset(&d);
 }
 
 static void
@@ -359,7 +348,7 @@ test_lstm_history_truncation(void)
 		CHECK(rs_model_predict(m, -1, 4) != b);
 		rs_model_free(m);
 	}
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* an empty history and an unknown user are the same cold start */
@@ -382,7 +371,7 @@ test_lstm_cold_start(void)
 			  rs_model_predict(m, -1, -1) <= m->rating_max);
 		rs_model_free(m);
 	}
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /*
@@ -404,7 +393,7 @@ learns_offsets(const char *carry)
 	CHECK(m != NULL);
 	if (m == NULL)
 	{
-		free_dataset(&d);
+		unit_free_dataset(&d);
 		return;
 	}
 	h = m->history;
@@ -413,7 +402,7 @@ learns_offsets(const char *carry)
 	/* the ratings' spread is about 1.1 (the offsets); noise is 0.2 */
 	CHECK_MSG(best < 0.6, "best validation RMSE %.3f", best);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static void
@@ -444,7 +433,7 @@ test_lstm_needs_time(void)
 	CHECK(m == NULL);
 	CHECK(strcmp(err.field, "time_column") == 0);
 	d.time = time;
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* the same seed gives the same weights and states, dropout included */
@@ -463,8 +452,8 @@ test_lstm_reproducible(void)
 			  memcmp(a->params_buf, b->params_buf, a->n_params * sizeof(float)) == 0);
 	rs_model_free(a);
 	rs_model_free(b);
-	free_dataset(&d1);
-	free_dataset(&d2);
+	unit_free_dataset(&d1);
+	unit_free_dataset(&d2);
 }
 
 /* mf and dense take no history */
@@ -487,7 +476,7 @@ test_lstm_history_needs_sequential_kind(void)
 		CHECK(rs_model_predict_history(m, items, ratings, 1, 0, &out, &err) == RS_ERR_PARAM);
 		rs_model_free(m);
 	}
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* an allocator that tracks the peak of live bytes (size in a header) */
@@ -561,7 +550,7 @@ memory_bounded(const char *carry)
 	CHECK_MSG(estimate < 4 * c.peak, "peak %zu bytes, estimate %zu", c.peak, estimate);
 	rs_model_free(m);
 	CHECK(c.live == 0);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static void

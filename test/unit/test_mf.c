@@ -63,16 +63,6 @@ make_lowrank(int32_t n_users, int32_t n_items, double noise, uint64_t seed)
 	return d;
 }
 
-static void
-free_dataset(rs_dataset *d)
-{
-	free(d->user);
-	free(d->item);
-	free(d->rating);
-	free(d->user_ids);
-	free(d->item_ids);
-}
-
 /*
  * Compare the analytic gradient of mf_batch_loss_grad with central
  * differences of its loss, for every weight.  The loss is accumulated in
@@ -149,7 +139,7 @@ gradient_check(bool biases)
 	free(grad);
 	free(fd);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static void
@@ -272,7 +262,7 @@ test_mf_reproducible(void)
 	rs_model_free(c);
 	rs_model_free(x);
 	rs_model_free(y);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* split rows of d: every 5th row to test */
@@ -330,7 +320,7 @@ planted_case(const char *const *opts, double max_ratio)
 	free(test.user);
 	free(test.item);
 	free(test.rating);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static void
@@ -395,7 +385,7 @@ test_mf_article_setup(void)
 		free(s);
 	}
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* a learning rate far too large is reported, not returned as NaN weights */
@@ -417,7 +407,7 @@ test_mf_diverges(void)
 	CHECK(rs_model_train(&p, &c, &rs_malloc_allocator, NULL, &m, &err) == RS_ERR_PARAM);
 	CHECK(m == NULL);
 	CHECK(strcmp(err.field, "learning_rate") == 0);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* progress is reported through the hook for large epochs */
@@ -470,7 +460,7 @@ test_mf_progress(void)
 	CHECK(progress_calls == 6);
 	CHECK(m && m->n_epochs == 2 && m->best_epoch == 2);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /*
@@ -521,7 +511,7 @@ test_mf_threads(void)
 	rs_model_free(m0);
 	rs_model_free(m1);
 	rs_model_free(m2);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 void

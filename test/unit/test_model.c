@@ -62,17 +62,6 @@ make_planted(int32_t n_users, int32_t n_items, uint64_t seed)
 	return d;
 }
 
-static void
-free_dataset(rs_dataset *d)
-{
-	free(d->user);
-	free(d->item);
-	free(d->rating);
-	free(d->time);
-	free(d->user_ids);
-	free(d->item_ids);
-}
-
 /* the kind table finds mf and nothing else */
 static void
 test_kind_find(void)
@@ -173,7 +162,7 @@ test_dataset_shuffle_slice(void)
 	s = rs_dataset_slice(&d, 5, d.n + 10);
 	CHECK(s.n == d.n - 5);
 	free(key);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* the memory estimate grows with the data and saturates instead of wrapping */
@@ -274,7 +263,7 @@ test_id_lookup(void)
 	CHECK(rs_model_item_index(m, 1001) == -1);
 	CHECK(rs_model_item_index(m, INT64_MAX) == -1);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* rated items: every row appears, ascending per user */
@@ -316,7 +305,7 @@ test_rated_index(void)
 	CHECK(sorted);
 	CHECK(found);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* predictions are clipped to the training range; NaN is safe */
@@ -377,7 +366,7 @@ test_predict_clip_cold(void)
 		CHECK_NEAR(scores[i], m->kind->predict(m, 0, i), 1e-4);
 	free(scores);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 static int	hook_epochs = 0;
@@ -454,7 +443,7 @@ test_early_stopping(void)
 	}
 	CHECK_NEAR(sqrt(sum / val.n), best, 1e-9);
 	rs_model_free(m);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 /* bad data is refused with a data error and nothing allocated */
@@ -478,7 +467,7 @@ test_train_bad_data(void)
 	d.item[4] = 10;
 	CHECK(rs_model_train(&p, &d, &rs_malloc_allocator, NULL, &m, &err) == RS_ERR_DATA);
 	CHECK(m == NULL);
-	free_dataset(&d);
+	unit_free_dataset(&d);
 }
 
 void

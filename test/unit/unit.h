@@ -54,6 +54,13 @@ extern void unit_run(const char *name, void (*fn) (void));
 extern int	unit_check_tensor(const char *label, const float *a, const float *b,
 							  size_t n, double tol);
 
+/*
+ * Free the arrays of a dataset the tests built with malloc (every array of
+ * rs_dataset; those left NULL are skipped).
+ */
+struct rs_dataset;
+extern void unit_free_dataset(struct rs_dataset *d);
+
 /* suites, one per core module (test/unit/test_<module>.c) */
 extern void suite_rng(void);
 extern void suite_topk(void);
