@@ -999,10 +999,14 @@ lstm_train_step(rs_model *m, lstm_impl *impl, size_t B, bool carry_in,
 /*
  * The serving state of every user under the current weights: a forward
  * pass without dropout over each user's history (the last T - 1 steps
- * without carry_state), in batches of bs users.
+ * without carry_state), in batches of bs users.  After each batch the
+ * progress hook runs with the epoch's rows all done, so the caller can
+ * still check for a cancel during this pass (a whole epoch's forward with
+ * carry_state).
  */
 static void
-lstm_refresh_states(rs_model *m, lstm_impl *impl)
+lstm_refresh_states(rs_model *m, lstm_impl *impl, int epoch,
+					const rs_train_hooks *hooks, size_t total)
 {
 	const size_t H = (size_t) impl->H;
 	const size_t nu = (size_t) m->n_users;
@@ -1060,6 +1064,8 @@ lstm_refresh_states(rs_model *m, lstm_impl *impl)
 				lstm_scatter_state(impl, B);
 			}
 		}
+		if (hooks && hooks->progress)
+			hooks->progress(hooks->arg, epoch, total, total);
 	}
 
 	/* lanes hold each user's final state; add the next step's feedback */
@@ -1215,7 +1221,7 @@ lstm_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 		sq = lstm_epoch_carry(m, impl, epoch, rng, hooks, train->n);
 	else
 		sq = lstm_epoch_windows(m, impl, epoch, rng, hooks, train->n);
-	lstm_refresh_states(m, impl);
+	lstm_refresh_states(m, impl, epoch, hooks, train->n);
 	impl->item_part_ready = false;
 	return sq / (double) train->n;
 }
