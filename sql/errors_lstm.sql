@@ -107,5 +107,20 @@ SELECT recsys_predict('el_lstm', ARRAY[1, 2], ARRAY[4, 5], 100000) BETWEEN 1 AND
 SELECT recsys_predict('el_lstm', '[0:1]={1,2}'::bigint[], '[5:6]={4,5}'::real[], 3)
        = recsys_predict('el_lstm', ARRAY[1, 2], ARRAY[4, 5], 3) AS bounds_ignored;
 
+-- the shared error paths hold for lstm too: its options are checked with
+-- the valid names or the range in the hint, before anything is read
+SELECT recsys_train('lstm', 'el_ratings', 'el_bad', '{"layers": 2}');
+SELECT recsys_train('lstm', 'el_ratings', 'el_bad', '{"seq_len": 0}');
+SELECT recsys_train('lstm', 'el_ratings', 'el_bad', '{"hidden": 100000}');
+SELECT recsys_train('lstm', 'el_ratings', 'el_bad', '{"feedback": "yes"}');
+SELECT recsys_train('lstm', 'el_ratings', 'el_bad', '{"optimizer": "rmsprop"}');
+-- an empty source, a missing rating column, a NaN rating
+CREATE TABLE el_empty (LIKE el_ratings);
+SELECT recsys_train('lstm', 'el_empty');
+SELECT recsys_train('lstm', 'el_no_ts', options => '{"rating_column": "stars"}');
+SELECT recsys_fit('lstm', user_id, item_id, 'NaN'::float8, ts, '{}') FROM el_ratings;
+-- nothing half-written was left by any of them
+SELECT count(*) AS bad_models FROM recsys_models WHERE name = 'el_bad';
+
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
-DROP TABLE el_ratings, el_no_ts, el_point, el_json, el_null_ts, "el Odd ""names""";
+DROP TABLE el_ratings, el_no_ts, el_point, el_json, el_null_ts, el_empty, "el Odd ""names""";
