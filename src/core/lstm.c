@@ -918,6 +918,14 @@ lstm_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
 			seq[r].mean_before = r > 0 ? lstm_feedback(m, (float) (sum / (double) r)) : 0.0f;
 			sum += seq[r].rating;
 		}
+		/* the feedback of the step after the history, fixed for the training */
+		if (impl->feedback && len > 0)
+		{
+			float	   *f = impl->state_f + u * LSTM_FEEDBACK_INPUTS;
+
+			f[0] = lstm_feedback(m, seq[len - 1].rating);
+			f[1] = lstm_feedback(m, (float) (sum / (double) len));
+		}
 	}
 
 	/* without carry_state the windows are fixed: list them once */
@@ -1013,7 +1021,6 @@ lstm_refresh_states(rs_model *m, lstm_impl *impl, int epoch,
 	const size_t bs = impl->bs;
 	size_t		first;
 
-	memset(impl->state_h, 0, (m->n_params - impl->n_trained) * sizeof(float));
 	memset(impl->lane_h, 0, nu * H * sizeof(float));
 	memset(impl->lane_c, 0, nu * H * sizeof(float));
 	lstm_order_users(m, impl, NULL);
@@ -1068,29 +1075,12 @@ lstm_refresh_states(rs_model *m, lstm_impl *impl, int epoch,
 			hooks->progress(hooks->arg, epoch, total, total);
 	}
 
-	/* lanes hold each user's final state; add the next step's feedback */
+	/*
+	 * The lanes hold each user's final state (zeros for a user without
+	 * training rows); the feedback of its next step was set by train_begin.
+	 */
 	memcpy(impl->state_h, impl->lane_h, nu * H * sizeof(float));
 	memcpy(impl->state_c, impl->lane_c, nu * H * sizeof(float));
-	if (impl->feedback)
-	{
-		size_t		u;
-
-		for (u = 0; u < nu; u++)
-		{
-			const lstm_step *s = impl->seq + impl->user_off[u];
-			size_t		len = impl->user_off[u + 1] - impl->user_off[u];
-			float	   *f = impl->state_f + u * LSTM_FEEDBACK_INPUTS;
-			double		sum = 0.0;
-			size_t		t;
-
-			if (len == 0)
-				continue;
-			for (t = 0; t < len; t++)
-				sum += s[t].rating;
-			f[0] = lstm_feedback(m, s[len - 1].rating);
-			f[1] = lstm_feedback(m, (float) (sum / (double) len));
-		}
-	}
 }
 
 /* report progress every LSTM_PROGRESS_ROWS rows */
