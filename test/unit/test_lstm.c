@@ -171,7 +171,6 @@ gradient_check(bool feedback, bool biases)
 	rs_error	err;
 	rs_rng		rng;
 	float	   *grad;
-	float	   *scratch;
 	size_t		n_trained;
 	size_t		j;
 	const int32_t users[3] = {0, 1, 2};
@@ -205,7 +204,6 @@ gradient_check(bool feedback, bool biases)
 		m->params_buf[j] = (float) (0.5 * rs_rng_normal(&rng));
 
 	grad = calloc(n_trained, sizeof(float));
-	scratch = calloc(n_trained, sizeof(float));
 	lstm_batch_loss_grad(m, users, starts, lens, 3, false, grad);
 	for (j = 0; j < n_trained; j++)
 	{
@@ -234,7 +232,6 @@ gradient_check(bool feedback, bool biases)
 	CHECK(nonzero > (int) n_trained / 2);
 	m->kind->train_end(m);
 	free(grad);
-	free(scratch);
 	rs_model_free(m);
 	unit_free_dataset(&d);
 }
