@@ -29,6 +29,9 @@ REGRESS = train_mf train_dense aggregate options errors synthetic \
 	upgrade
 REGRESS_OPTS = --load-extension=recsys
 
+# PGXS tracks no header dependencies: every object depends on every header
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 EXTRA_CLEAN = test/unit/run_tests test/unit/*.o
 
 PG_CONFIG ?= pg_config

@@ -25,6 +25,7 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "rank.h"
 #include "recsys.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -222,6 +223,12 @@ set_glue_option(RecsysOptions *out, const char *name, JsonbValue *v)
 	else
 		return false;
 
+	/* data without ratings: purchases, plays, clicks */
+	if (target == &out->rating_column && v->type == jbvNull)
+	{
+		out->rating_column = NULL;
+		return true;
+	}
 	if (v->type != jbvString || v->val.string.len == 0)
 		bad_value(name, v, psprintf("Option \"%s\" takes the name of a column of the source.", name));
 	*target = pnstrdup(v->val.string.val, v->val.string.len);
@@ -236,6 +243,7 @@ void
 ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out)
 {
 	rs_error	err;
+	bool		objective_given = false;
 
 	rs_params_default(&out->params, kind);
 	out->user_column = pstrdup("user_id");
@@ -278,7 +286,23 @@ ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out)
 								name, kind->name),
 						 errhint("Valid options are: %s.", option_names(kind))));
 			set_kind_option(&out->params, &kind->options[idx], &v);
+			if (strcmp(name, "objective") == 0)
+				objective_given = true;
 		}
+	}
+
+	/* without ratings only the ranking objective can be trained */
+	if (out->rating_column == NULL)
+	{
+		if (objective_given &&
+			rs_rank_objective(&out->params) != RS_OBJECTIVE_RANKING)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("objective \"%s\" needs ratings",
+							rs_objective_names[rs_rank_objective(&out->params)]),
+					 errdetail("Option \"rating_column\" is null: the source has no ratings."),
+					 errhint("Use \"objective\": \"ranking\", or name the rating column.")));
+		out->params.value[rs_params_find(&out->params, "objective")] = RS_OBJECTIVE_RANKING;
 	}
 
 	if (rs_params_check(&out->params, &err) != RS_OK)
@@ -400,7 +424,15 @@ OptionsToJsonb(const RecsysOptions *opts)
 	push_key(&state, "item_column");
 	push_string(&state, opts->item_column);
 	push_key(&state, "rating_column");
-	push_string(&state, opts->rating_column);
+	if (opts->rating_column == NULL)
+	{
+		JsonbValue	null_value;
+
+		null_value.type = jbvNull;
+		pushJsonbValue(&state, WJB_VALUE, &null_value);
+	}
+	else
+		push_string(&state, opts->rating_column);
 	push_key(&state, "time_column");
 	push_string(&state, opts->time_column);
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);

@@ -39,6 +39,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "recsys.h"
+#include "metrics.h"
 #include "topk.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -115,7 +116,8 @@ CheckK(int32 k)
 
 /*
  * Return the k best items of scores (n_items; excluded items are -INFINITY
- * and never come back) as rows, best first, clipped to the rating range.
+ * and never come back) as rows, best first: ranking scores as they are,
+ * ratings clipped to the rating range.
  */
 static void
 EmitTopK(ReturnSetInfo *rsinfo, const rs_model *m, const float *scores,
@@ -139,11 +141,9 @@ EmitTopK(ReturnSetInfo *rsinfo, const rs_model *m, const float *scores,
 		bool		nulls[2] = {false, false};
 		double		s = top_score[j];
 
-		/* in the data's units and range, like recsys_predict */
-		if (s < m->rating_min)
-			s = m->rating_min;
-		if (s > m->rating_max)
-			s = m->rating_max;
+		/* a rating in the data's units and range, like recsys_predict */
+		if (rs_model_scores_are_ratings(m))
+			s = Min(Max(s, m->rating_min), m->rating_max);
 		values[0] = Int64GetDatum(m->item_ids[top_index[j]]);
 		values[1] = Float8GetDatum(s);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -201,14 +201,17 @@ typedef struct QueryHistory
  * the user-id form of the calling function.
  */
 static void
-CheckHistoryKind(FunctionCallInfo fcinfo, const rs_model *m, const char *hint)
+CheckHistoryKind(FunctionCallInfo fcinfo, const rs_model *m, bool for_predict,
+				 const char *hint)
 {
-	if (m->kind->score_history == NULL)
+	if (!rs_model_takes_history(m, for_predict))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" of kind \"%s\" does not take a history",
 						text_to_cstring(PG_GETARG_TEXT_PP(0)), m->kind->name),
-				 errdetail("Only sequence kinds such as lstm are served from a history given at query time."),
+				 for_predict ?
+				 errdetail("Ratings after a history given at query time come from sequence kinds such as lstm.") :
+				 errdetail("Lists after a history given at query time come from sequence kinds such as lstm and from models with a ranking objective."),
 				 errhint("%s", hint)));
 }
 
@@ -294,7 +297,7 @@ recsys_predict_history(PG_FUNCTION_ARGS)
 	double		result;
 	rs_error	err;
 
-	CheckHistoryKind(fcinfo, m,
+	CheckHistoryKind(fcinfo, m, true,
 					 "Use recsys_predict(model, user_id, item_id) for a user of the training data.");
 	ReadHistory(fcinfo, m, &h);
 	i = rs_model_item_index(m, PG_GETARG_INT64(3));
@@ -327,7 +330,7 @@ recsys_recommend_history(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	m = ModelArg(fcinfo);
-	CheckHistoryKind(fcinfo, m,
+	CheckHistoryKind(fcinfo, m, false,
 					 "Use recsys_recommend(model, user_id, k) for a user of the training data.");
 	ReadHistory(fcinfo, m, &h);
 	if (m->n_items == 0)
@@ -349,6 +352,46 @@ recsys_recommend_history(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * The source columns model name was trained with, into cols (user, item,
+ * rating); a column the catalog does not name keeps the value cols has.
+ * The rating column is NULL for a model trained without ratings.
+ */
+static void
+ModelSourceColumns(FunctionCallInfo fcinfo, const char *name, char **cols)
+{
+	const char *schema;
+	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int			ret;
+	int			c;
+
+	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	sql = psprintf("SELECT options->>'user_column', options->>'item_column', "
+				   "options->>'rating_column', options ? 'rating_column' "
+				   "FROM %s.recsys_models WHERE name = $1",
+				   schema);
+	args[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		return;
+	for (c = 0; c < 3; c++)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0],
+									 SPI_tuptable->tupdesc, c + 1);
+
+		if (v != NULL)
+			cols[c] = v;
+	}
+	/* "rating_column": null, a model of implicit feedback */
+	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3) == NULL &&
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "t") == 0)
+		cols[2] = NULL;
+}
+
 PG_FUNCTION_INFO_V1(recsys_evaluate);
 /* SQL recsys_evaluate(model, source): RMSE and MAE on a table of ratings */
 Datum
@@ -361,10 +404,7 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	char	   *relname;
 	char	   *nspname;
 	char	   *cols[3] = {"user_id", "item_id", "rating"};
-	const char *schema;
 	char	   *sql;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
 	Portal		portal;
 	uint64		n = 0;
 	double		sum_sq = 0.0;
@@ -387,24 +427,13 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
 
-	/* the source columns the model was trained with */
-	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	sql = psprintf("SELECT options->>'user_column', options->>'item_column', "
-				   "options->>'rating_column' FROM %s.recsys_models WHERE name = $1",
-				   schema);
-	args[0] = CStringGetTextDatum(name);
-	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed > 0)
-		for (c = 0; c < 3; c++)
-		{
-			char	   *v = SPI_getvalue(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, c + 1);
-
-			if (v != NULL)
-				cols[c] = v;
-		}
+	ModelSourceColumns(fcinfo, name, cols);
+	if (cols[2] == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model \"%s\" was trained without ratings", name),
+				 errdetail("RMSE and MAE compare predicted ratings with ratings."),
+				 errhint("Use recsys_evaluate_ranking(model, source) to score its lists.")));
 
 	for (c = 0; c < 3; c++)
 		CheckSourceColumn(relid, cols[c], c == 2, NULL);
@@ -479,6 +508,171 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 			nulls[3] = true;
 		}
 	}
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
+
+/*
+ * Read the relevant rows of the source (user, item; rating >= relevant_min
+ * when the model has ratings and relevant_min is given), ordered by user,
+ * and add each user's list to e.  Returns nothing; e holds the sums.
+ */
+static void
+EvaluateRankingRows(const rs_model *m, Oid relid, char **cols,
+					bool use_min, double relevant_min, rs_rank_eval *e)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+	char	   *sql;
+	Oid			argtypes[1] = {FLOAT8OID};
+	Datum		args[1];
+	Portal		portal;
+	int32_t    *relevant = NULL;
+	size_t		n_rel = 0;
+	size_t		cap = 0;
+	int64		cur_user = 0;
+	int64		prev_item = 0;
+	bool		have_user = false;
+
+	if (use_min)
+		sql = psprintf("SELECT %s::int8, %s::int8 FROM %s "
+					   "WHERE %s::float8 >= $1 AND %s IS NOT NULL AND %s IS NOT NULL "
+					   "ORDER BY 1, 2",
+					   quote_identifier(cols[0]), quote_identifier(cols[1]),
+					   quote_qualified_identifier(nspname, relname),
+					   quote_identifier(cols[2]), quote_identifier(cols[0]),
+					   quote_identifier(cols[1]));
+	else
+		sql = psprintf("SELECT %s::int8, %s::int8 FROM %s "
+					   "WHERE %s IS NOT NULL AND %s IS NOT NULL ORDER BY 1, 2",
+					   quote_identifier(cols[0]), quote_identifier(cols[1]),
+					   quote_qualified_identifier(nspname, relname),
+					   quote_identifier(cols[0]), quote_identifier(cols[1]));
+	args[0] = Float8GetDatum(relevant_min);
+	portal = SPI_cursor_open_with_args(NULL, sql, use_min ? 1 : 0, argtypes,
+									   args, NULL, true, 0);
+	for (;;)
+	{
+		uint64		r;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		isnull;
+			int64		user_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+			int64		item_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+
+			if (have_user && user_id != cur_user)
+			{
+				/* items come by id: their indexes are ascending too */
+				rs_rank_eval_user(e, m, rs_model_user_index(m, cur_user),
+								  relevant, n_rel);
+				n_rel = 0;
+			}
+			else if (have_user && item_id == prev_item)
+				continue;		/* a repeated pair is one relevant item */
+			have_user = true;
+			cur_user = user_id;
+			prev_item = item_id;
+			if (n_rel == cap)
+			{
+				cap = cap ? cap * 2 : 64;
+				relevant = relevant ? repalloc(relevant, cap * sizeof(int32_t)) :
+					palloc(cap * sizeof(int32_t));
+			}
+			relevant[n_rel++] = rs_model_item_index(m, item_id);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	if (have_user)
+		rs_rank_eval_user(e, m, rs_model_user_index(m, cur_user), relevant, n_rel);
+	SPI_cursor_close(portal);
+}
+
+PG_FUNCTION_INFO_V1(recsys_evaluate_ranking);
+/*
+ * SQL recsys_evaluate_ranking(model, source, k, relevant_min): hit rate,
+ * precision, recall, NDCG, MAP at k and coverage of the model's lists for
+ * the users of source (protocol in metrics.h and the README)
+ */
+Datum
+recsys_evaluate_ranking(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *name;
+	Oid			relid;
+	int32		k;
+	bool		use_min;
+	const rs_model *m;
+	char	   *cols[3] = {"user_id", "item_id", "rating"};
+	rs_rank_eval e;
+	rs_rank_result res;
+	rs_allocator alloc;
+	rs_error	err;
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+	int			ret;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model, source and k must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	relid = PG_GETARG_OID(1);
+	k = PG_GETARG_INT32(2);
+	CheckK(k);
+	if (!PG_ARGISNULL(3) && isnan(PG_GETARG_FLOAT8(3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relevant_min must not be NaN")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	m = GetModel(fcinfo, name);
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+
+	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	ModelSourceColumns(fcinfo, name, cols);
+	/* a model without ratings counts every row of the source relevant */
+	use_min = !PG_ARGISNULL(3) && cols[2] != NULL;
+	CheckSourceColumn(relid, cols[0], false, NULL);
+	CheckSourceColumn(relid, cols[1], false, NULL);
+	if (use_min)
+		CheckSourceColumn(relid, cols[2], true, NULL);
+
+	RecsysAllocatorInit(&alloc, CurrentMemoryContext);
+	if (rs_rank_eval_init(&e, m->n_items, k, &alloc, &err) != RS_OK)
+		ReportCoreError(&err, NULL);
+	EvaluateRankingRows(m, relid, cols, use_min,
+						use_min ? PG_GETARG_FLOAT8(3) : 0, &e);
+	/* e's memory belongs to SPI's context: read it before SPI_finish */
+	rs_rank_eval_result(&e, &res);
+	rs_rank_eval_free(&e);
+	SPI_finish();
+
+	if (res.users == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("relation \"%s\" has no relevant rows", get_rel_name(relid)),
+				 use_min ?
+				 errdetail("No row has a rating of at least %g.", PG_GETARG_FLOAT8(3)) :
+				 errdetail("It has no row with a user and an item."),
+				 errhint("Ranking metrics need at least one relevant item of one user; lower relevant_min or pass NULL to count every row.")));
+
+	values[0] = Int64GetDatum(res.users);
+	values[1] = Float8GetDatum(res.hit_rate);
+	values[2] = Float8GetDatum(res.precision);
+	values[3] = Float8GetDatum(res.recall);
+	values[4] = Float8GetDatum(res.ndcg);
+	values[5] = Float8GetDatum(res.map);
+	values[6] = Float8GetDatum(res.coverage);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -726,6 +726,7 @@ recsys_train(PG_FUNCTION_ARGS)
 	char	   *qualified;
 	char	   *name;
 	char	   *extschema;
+	const char *rating_expr;
 	StringInfoData query;
 	Oid			argtypes[2] = {TEXTOID, JSONBOID};
 	Datum		args[2];
@@ -757,7 +758,11 @@ recsys_train(PG_FUNCTION_ARGS)
 
 	CheckSourceColumn(relid, opts.user_column, false, "user_column");
 	CheckSourceColumn(relid, opts.item_column, false, "item_column");
-	CheckSourceColumn(relid, opts.rating_column, true, "rating_column");
+	if (opts.rating_column != NULL)
+		CheckSourceColumn(relid, opts.rating_column, true, "rating_column");
+	/* without a rating column every row is one interaction of weight 1 */
+	rating_expr = opts.rating_column != NULL ?
+		quote_identifier(opts.rating_column) : "1";
 	if (kind->sequential)
 		CheckTimeColumn(relid, opts.time_column);
 
@@ -786,7 +791,7 @@ recsys_train(PG_FUNCTION_ARGS)
 						 "FROM %s) s",
 						 quote_identifier(extschema),
 						 user_col, item_col,
-						 quote_identifier(opts.rating_column),
+						 rating_expr,
 						 time_col, user_col, time_col, item_col,
 						 qualified);
 	}
@@ -797,7 +802,7 @@ recsys_train(PG_FUNCTION_ARGS)
 						 quote_identifier(extschema),
 						 quote_identifier(opts.user_column),
 						 quote_identifier(opts.item_column),
-						 quote_identifier(opts.rating_column),
+						 rating_expr,
 						 qualified);
 	args[0] = PointerGetDatum(cstring_to_text(kind->name));
 	args[1] = PointerGetDatum(options);

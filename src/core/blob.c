@@ -11,7 +11,7 @@
  *   u32 number of options, then per option u32 name length, name, f64 value,
  *   u32 CRC-32C of every byte before it.
  * Options are stored by name, so an option added to a kind later loads with
- * its default, while a name the kind does not know means a damaged or
+ * its default (but "objective", older than its option: see below), while a name the kind does not know means a damaged or
  * foreign blob.
  *
  * Chunk (84 bytes of fields, then the payload):
@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "blob.h"
+#include "rank.h"
 #include "byteorder.h"
 
 #define RS_HEADER_MAGIC "RSYM"
@@ -342,6 +343,16 @@ header_parse(const uint8_t *buf, size_t len, header_info *h, rs_error *err)
 	}
 	if (rd.left != 0)
 		return HEADER_CORRUPT("model header has %zu bytes after its options", rd.left);
+	{
+		/*
+		 * Models from before the ranking head have no "objective": they
+		 * were trained for ratings alone, which is what they load as.
+		 */
+		int			obj = rs_params_find(&h->params, "objective");
+
+		if (obj >= 0 && !seen[obj])
+			h->params.value[obj] = RS_OBJECTIVE_RATING;
+	}
 	if (rs_params_check(&h->params, err) != RS_OK)
 	{
 		/* options that pass one by one but not together: damaged blob */

@@ -53,6 +53,7 @@
 
 #include "dense.h"
 #include "model.h"
+#include "rank.h"
 #include "nn.h"
 
 #define DENSE_MAX_LAYERS 4
@@ -96,7 +97,7 @@ enum
 };
 
 /* the defaults are tuned on a validation part of MovieLens-100K u1.base */
-static const rs_option_def dense_options[DENSE_N_OPTIONS] = {
+static const rs_option_def dense_options[DENSE_N_OPTIONS + RS_RANK_N_OPTIONS] = {
 	{"factors", RS_OPT_INT, 20, 1, DENSE_MAX_FACTORS, NULL,
 	"size k of the user and of the item embedding"},
 	{"hidden", RS_OPT_INT, 64, 1, DENSE_MAX_HIDDEN, NULL,
@@ -131,6 +132,7 @@ static const rs_option_def dense_options[DENSE_N_OPTIONS] = {
 	"L2 regularisation of the embeddings and biases, per rating"},
 	{"lazy", RS_OPT_BOOL, 0, 0, 1, NULL,
 	"update only the embedding rows a batch touched (for large models)"},
+	RS_RANK_OPTIONS(0),
 };
 
 /* ---------- model state ---------- */
@@ -928,7 +930,7 @@ const rs_kind rs_kind_dense = {
 	"dense",
 	"user and item embeddings into a feed-forward network (Linear, ReLU, Linear)",
 	dense_options,
-	DENSE_N_OPTIONS,
+	DENSE_N_OPTIONS + RS_RANK_N_OPTIONS,
 	NULL,
 	dense_train_memory,
 	dense_init,

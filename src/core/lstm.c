@@ -62,6 +62,7 @@
 
 #include "lstm.h"
 #include "model.h"
+#include "rank.h"
 #include "nn.h"
 
 #define LSTM_MAX_FACTORS 1024
@@ -106,7 +107,7 @@ enum
 };
 
 /* the defaults are tuned on a validation part of MovieLens-100K u1.base */
-static const rs_option_def lstm_options[LSTM_N_OPTIONS] = {
+static const rs_option_def lstm_options[LSTM_N_OPTIONS + RS_RANK_N_OPTIONS] = {
 	{"factors", RS_OPT_INT, 64, 1, LSTM_MAX_FACTORS, NULL,
 	"size of the item embedding"},
 	{"hidden", RS_OPT_INT, 128, 1, LSTM_MAX_HIDDEN, NULL,
@@ -143,6 +144,7 @@ static const rs_option_def lstm_options[LSTM_N_OPTIONS] = {
 	"learn a bias per item and per user, added to the output"},
 	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
 	"standard deviation of the initial item embeddings"},
+	RS_RANK_OPTIONS(10),
 };
 
 /* ---------- model state ---------- */
@@ -1435,7 +1437,7 @@ const rs_kind rs_kind_lstm = {
 	"lstm",
 	"each user's ratings in time order through an LSTM, a rating at every step",
 	lstm_options,
-	LSTM_N_OPTIONS,
+	LSTM_N_OPTIONS + RS_RANK_N_OPTIONS,
 	NULL,
 	lstm_train_memory,
 	lstm_init,

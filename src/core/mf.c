@@ -41,6 +41,7 @@
 
 #include "mf.h"
 #include "model.h"
+#include "rank.h"
 
 /*
  * The per-rating loops over k are the whole cost of training.  PGXS builds
@@ -87,7 +88,7 @@ enum
 };
 
 /* the defaults are tuned on a validation part of MovieLens-100K u1.base */
-static const rs_option_def mf_options[MF_N_OPTIONS] = {
+static const rs_option_def mf_options[MF_N_OPTIONS + RS_RANK_N_OPTIONS] = {
 	{"factors", RS_OPT_INT, 100, 1, 4096, NULL,
 	"number of latent factors k"},
 	{"epochs", RS_OPT_INT, 200, 1, 10000, NULL,
@@ -116,6 +117,7 @@ static const rs_option_def mf_options[MF_N_OPTIONS] = {
 	"standard deviation of the initial factors"},
 	{"threads", RS_OPT_INT, 0, 0, MF_MAX_THREADS, NULL,
 	"threads of per-rating SGD (0: the caller's default, recsys.threads)"},
+	RS_RANK_OPTIONS(0),
 };
 
 /* ---------- model state ---------- */
@@ -913,7 +915,7 @@ const rs_kind rs_kind_mf = {
 	"mf",
 	"biased matrix factorization trained by SGD or Adam",
 	mf_options,
-	MF_N_OPTIONS,
+	MF_N_OPTIONS + RS_RANK_N_OPTIONS,
 	NULL,
 	mf_train_memory,
 	mf_init,

@@ -27,12 +27,14 @@
 #include <time.h>
 
 #include "model.h"
+#include "rank.h"
 
 /* every kind, NULL-terminated */
 const rs_kind *const rs_kinds[] = {
 	&rs_kind_mf,
 	&rs_kind_dense,
 	&rs_kind_lstm,
+	&rs_kind_popularity,
 	NULL
 };
 
@@ -310,8 +312,8 @@ rs_model_add_param_tensor(rs_model *m, const char *name, float *data,
 }
 
 /* allocate a zeroed tensor owned by m and register it */
-static rs_status
-add_owned_tensor(rs_model *m, const char *name, rs_dtype dtype, int ndim,
+rs_status
+rs_model_add_owned_tensor(rs_model *m, const char *name, rs_dtype dtype, int ndim,
 				 int64_t rows, int64_t cols, void **data, rs_error *err)
 {
 	size_t		bytes = rs_mul_size(rs_mul_size((size_t) rows, (size_t) cols),
@@ -386,6 +388,8 @@ rs_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 	total = rs_add_size(total, rs_mul_size(epochs, RS_HISTORY_COLS * sizeof(double)));
 	/* weights, gradients, optimizer state, snapshot */
 	total = rs_add_size(total, p->kind->train_memory(p, n_users, n_items, n_ratings));
+	/* the ranking head */
+	total = rs_add_size(total, rs_rank_train_memory(p, n_users, n_items, n_ratings));
 	return total;
 }
 
@@ -423,24 +427,24 @@ rs_model_create(const rs_params *p, int32_t n_users, int32_t n_items,
 	m->n_ratings = n_ratings;
 	m->n_epochs = n_epochs;
 
-	rc = add_owned_tensor(m, "user_ids", RS_I64, 1, n_users, 1, &data, err);
+	rc = rs_model_add_owned_tensor(m, "user_ids", RS_I64, 1, n_users, 1, &data, err);
 	if (rc != RS_OK)
 		goto fail;
 	m->user_ids = data;
-	rc = add_owned_tensor(m, "item_ids", RS_I64, 1, n_items, 1, &data, err);
+	rc = rs_model_add_owned_tensor(m, "item_ids", RS_I64, 1, n_items, 1, &data, err);
 	if (rc != RS_OK)
 		goto fail;
 	m->item_ids = data;
-	rc = add_owned_tensor(m, "rated_offsets", RS_I64, 1,
+	rc = rs_model_add_owned_tensor(m, "rated_offsets", RS_I64, 1,
 						  (int64_t) n_users + 1, 1, &data, err);
 	if (rc != RS_OK)
 		goto fail;
 	m->rated_offsets = data;
-	rc = add_owned_tensor(m, "rated_items", RS_I32, 1, n_ratings, 1, &data, err);
+	rc = rs_model_add_owned_tensor(m, "rated_items", RS_I32, 1, n_ratings, 1, &data, err);
 	if (rc != RS_OK)
 		goto fail;
 	m->rated_items = data;
-	rc = add_owned_tensor(m, "history", RS_F64, 2, n_epochs, RS_HISTORY_COLS,
+	rc = rs_model_add_owned_tensor(m, "history", RS_F64, 2, n_epochs, RS_HISTORY_COLS,
 						  &data, err);
 	if (rc != RS_OK)
 		goto fail;
@@ -449,6 +453,12 @@ rs_model_create(const rs_params *p, int32_t n_users, int32_t n_items,
 	rc = p->kind->init(m, err);
 	if (rc != RS_OK)
 		goto fail;
+	if (rs_rank_enabled(p))
+	{
+		rc = rs_rank_init(m, err);
+		if (rc != RS_OK)
+			goto fail;
+	}
 	*out = m;
 	return RS_OK;
 
@@ -628,10 +638,10 @@ validation_rmse(const rs_model *m, const rs_dataset *d)
  * return the model with the best epoch's weights.  On error nothing is left
  * allocated.
  */
-rs_status
-rs_model_train(const rs_params *p, rs_dataset *data,
-			   const rs_allocator *alloc, const rs_train_hooks *hooks,
-			   rs_model **out, rs_error *err)
+static rs_status
+train_model(const rs_params *p, rs_dataset *data,
+			const rs_allocator *alloc, const rs_train_hooks *hooks,
+			rs_model **out, rs_error *err)
 {
 	const rs_kind *kind = p->kind;
 	rs_model   *m = NULL;
@@ -714,13 +724,18 @@ rs_model_train(const rs_params *p, rs_dataset *data,
 		}
 	}
 
-	kind->init_weights(m, &rng);
-	rc = kind->train_begin(m, &train, err);
-	if (rc != RS_OK)
-		goto fail;
-	begun = true;
-
 	m->n_epochs = 0;
+	if (rs_rank_objective(p) == RS_OBJECTIVE_RANKING)
+		max_epochs = 0;			/* the head alone; the kind's weights stay unused */
+	else
+	{
+		kind->init_weights(m, &rng);
+		rc = kind->train_begin(m, &train, err);
+		if (rc != RS_OK)
+			goto fail;
+		begun = true;
+	}
+
 	for (epoch = 1; epoch <= max_epochs; epoch++)
 	{
 		double		t0 = now_seconds();
@@ -785,8 +800,19 @@ rs_model_train(const rs_params *p, rs_dataset *data,
 	/* keep the best epoch's weights */
 	if (n_val > 0 && m->best_epoch != m->n_epochs && m->n_params > 0)
 		memcpy(m->params_buf, best, m->n_params * sizeof(float));
-	kind->train_end(m);
+	if (begun)
+		kind->train_end(m);
+	begun = false;
 	rs_free(alloc, best);
+	best = NULL;
+
+	/* the ranking head learns from every row, the held-out ones included */
+	if (rs_rank_enabled(p))
+	{
+		rc = rs_rank_train(m, data, hooks, err);
+		if (rc != RS_OK)
+			goto fail;
+	}
 
 	/* the history tensor has one row per epoch run */
 	{
@@ -803,6 +829,27 @@ fail:
 		kind->train_end(m);
 	rs_free(alloc, best);
 	rs_model_free(m);
+	return rc;
+}
+
+/*
+ * rs_model_train: train_model with subnormal floats flushed to zero.
+ * Adam's second moments of rarely updated rows decay geometrically into
+ * the subnormal range, where every operation on them takes a microcode
+ * assist on many x86 processors (tens of times slower than a normal
+ * float); at zero instead their steps are what they would be to float
+ * precision.  The caller's floating-point mode is restored on return, and
+ * the threads a kind starts inherit the mode (pthread_create copies it).
+ */
+rs_status
+rs_model_train(const rs_params *p, rs_dataset *data,
+			   const rs_allocator *alloc, const rs_train_hooks *hooks,
+			   rs_model **out, rs_error *err)
+{
+	rs_fp_mode	saved = rs_fp_flush_subnormals();
+	rs_status	rc = train_model(p, data, alloc, hooks, out, err);
+
+	rs_fp_restore(saved);
 	return rc;
 }
 
@@ -843,7 +890,12 @@ rs_model_item_index(const rs_model *m, int64_t item_id)
 	return find_id(m->item_ids, m->n_items, item_id);
 }
 
-/* clipped prediction; an index out of range counts as unknown (-1) */
+/*
+ * Clipped prediction; an index out of range counts as unknown (-1).  A
+ * model trained for ranking alone has no rating: it returns the ranking
+ * score of the pair (the item's count for an unknown user, 0 for an
+ * unknown item).
+ */
 double
 rs_model_predict(const rs_model *m, int32_t u, int32_t i)
 {
@@ -851,16 +903,37 @@ rs_model_predict(const rs_model *m, int32_t u, int32_t i)
 		u = -1;
 	if (i < 0 || i >= m->n_items)
 		i = -1;
+	if (rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING)
+	{
+		int			k = (int) rs_params_get(&m->params, "rank_factors");
+		double		s = 0;
+		int			x;
+
+		if (i < 0)
+			return 0;
+		if (u < 0)
+			return m->item_count[i];
+		for (x = 0; x < k; x++)
+			s += (double) m->rank_user[(size_t) u * k + x] *
+				m->rank_item[(size_t) i * k + x];
+		return s;
+	}
 	return clip_rating(m, m->kind->predict(m, u, i));
 }
 
-/* raw scores of every item for user u (-1 or out of range: unknown) */
+/*
+ * Scores of every item for user u (-1 or out of range: unknown): the
+ * ranking head's when the model has one, else the kind's raw ratings.
+ */
 void
 rs_model_score_items(const rs_model *m, int32_t u, float *out)
 {
 	if (u < 0 || u >= m->n_users)
 		u = -1;
-	m->kind->score_items(m, u, out);
+	if (m->rank_user != NULL)
+		rs_rank_score_items(m, u, out);
+	else
+		m->kind->score_items(m, u, out);
 }
 
 /*
@@ -897,7 +970,7 @@ score_after_history(const rs_model *m, const int32_t *items,
 	size_t		kept;
 	rs_status	rc;
 
-	if (m->kind->score_history == NULL)
+	if (!rs_model_takes_history(m, cands != NULL))
 		return rs_error_set(err, RS_ERR_PARAM, "",
 							"models of kind \"%s\" do not take a history",
 							m->kind->name);
@@ -911,11 +984,31 @@ score_after_history(const rs_model *m, const int32_t *items,
 							"out of memory for a history of %zu steps", n);
 	}
 	kept = known_history(m, items, ratings, n, known_items, known_ratings);
-	rc = m->kind->score_history(m, known_items, known_ratings, kept,
-								cands, n_cands, out, err);
+	if (cands == NULL && m->rank_user != NULL)
+		rc = rs_rank_score_history(m, known_items, kept, out, err);
+	else
+		rc = m->kind->score_history(m, known_items, known_ratings, kept,
+									cands, n_cands, out, err);
 	rs_free(&m->alloc, known_items);
 	rs_free(&m->alloc, known_ratings);
 	return rc;
+}
+
+bool
+rs_model_takes_history(const rs_model *m, bool for_predict)
+{
+	if (m->kind->score_history != NULL)
+		return true;
+	if (m->rank_user == NULL)
+		return false;
+	return !for_predict ||
+		rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING;
+}
+
+bool
+rs_model_scores_are_ratings(const rs_model *m)
+{
+	return m->rank_user == NULL;
 }
 
 /* clipped prediction of item i after a history given at query time */
@@ -929,6 +1022,20 @@ rs_model_predict_history(const rs_model *m, const int32_t *items,
 
 	if (i < 0 || i >= m->n_items)
 		i = -1;
+	if (rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING)
+	{
+		/* no rating head: the ranking score of i after the history */
+		float	   *all = rs_alloc(&m->alloc,
+								   rs_mul_size((size_t) m->n_items, sizeof(float)));
+
+		if (all == NULL)
+			return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+		rc = rs_model_score_history(m, items, ratings, n, all, err);
+		if (rc == RS_OK)
+			*out = i < 0 ? 0 : all[i];
+		rs_free(&m->alloc, all);
+		return rc;
+	}
 	rc = score_after_history(m, items, ratings, n, &i, 1, &score, err);
 	if (rc == RS_OK)
 		*out = clip_rating(m, score);

@@ -61,6 +61,14 @@ extern rs_status rs_error_set(rs_error *err, rs_status code, const char *field,
 							  const char *fmt,...)
 			__attribute__((format(printf, 4, 5)));
 
+/*
+ * The floating-point mode of the calling thread (util.c): training runs
+ * with subnormals flushed to zero, and restores the caller's mode.
+ */
+typedef unsigned int rs_fp_mode;
+extern rs_fp_mode rs_fp_flush_subnormals(void);
+extern void rs_fp_restore(rs_fp_mode saved);
+
 /* ---------- options ---------- */
 
 #define RS_MAX_OPTIONS 32
@@ -197,6 +205,11 @@ typedef struct rs_model
 	int32_t    *rated_items;	/* (n_ratings) items of each user, ascending */
 	double	   *history;		/* (n_epochs, RS_HISTORY_COLS) */
 
+	/* The ranking head (rank.h), NULL when the objective is "rating" */
+	float	   *rank_user;		/* (n_users, rank_factors) */
+	float	   *rank_item;		/* (n_items, rank_factors) */
+	float	   *item_count;		/* (n_items) training rows of each item */
+
 	/* Trainable weights: one buffer, carved into tensors by the kind */
 	float	   *params_buf;		/* (n_params) */
 	size_t		n_params;
@@ -310,6 +323,7 @@ extern const rs_kind *const rs_kinds[];
 extern const rs_kind rs_kind_mf;	/* mf.c */
 extern const rs_kind rs_kind_dense;	/* dense.c */
 extern const rs_kind rs_kind_lstm;	/* lstm.c */
+extern const rs_kind rs_kind_popularity;	/* popularity.c */
 extern const rs_kind *rs_kind_find(const char *name);
 
 /* register a tensor of the trainable buffer; data points into params_buf */
@@ -317,6 +331,11 @@ extern rs_status rs_model_add_param_tensor(rs_model *m, const char *name,
 										   float *data, int ndim,
 										   int64_t rows, int64_t cols,
 										   rs_error *err);
+/* allocate a zeroed tensor owned by m (not trained by the kind's loop) */
+extern rs_status rs_model_add_owned_tensor(rs_model *m, const char *name,
+										   rs_dtype dtype, int ndim,
+										   int64_t rows, int64_t cols,
+										   void **data, rs_error *err);
 /* the tensor called name, or NULL */
 extern rs_tensor *rs_model_tensor(rs_model *m, const char *name);
 
@@ -367,6 +386,16 @@ extern void rs_model_score_items(const rs_model *m, int32_t u, float *out);
  * the clipped prediction for item i (-1: unknown) in *out;
  * rs_model_score_history the raw scores of every item into out (n_items).
  */
+/*
+ * Whether a model is served from a history given at query time: sequence
+ * kinds always; any kind with a ranking head for recommend (the user's row
+ * folded in), and for predict when it has no rating head.
+ */
+extern bool rs_model_takes_history(const rs_model *m, bool for_predict);
+
+/* true when rs_model_score_items gives ratings (clip them), not rankings */
+extern bool rs_model_scores_are_ratings(const rs_model *m);
+
 extern rs_status rs_model_predict_history(const rs_model *m,
 										  const int32_t *items,
 										  const float *ratings, size_t n,

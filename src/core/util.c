@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "model.h"
 
@@ -114,4 +117,31 @@ size_t
 rs_tensor_bytes(const rs_tensor *t)
 {
 	return rs_mul_size(rs_tensor_count(t), rs_dtype_size(t->dtype));
+}
+
+/*
+ * Set this thread to flush subnormal results and inputs to zero (FTZ and
+ * DAZ of the SSE control register); returns the mode to restore.  A no-op
+ * where the processor has no such mode.
+ */
+rs_fp_mode
+rs_fp_flush_subnormals(void)
+{
+#if defined(__SSE__)
+	rs_fp_mode	saved = _mm_getcsr();
+
+	_mm_setcsr(saved | 0x8040);	/* FTZ (bit 15) | DAZ (bit 6) */
+	return saved;
+#else
+	return 0;
+#endif
+}
+
+/* restore the mode rs_fp_flush_subnormals returned */
+void
+rs_fp_restore(rs_fp_mode saved)
+{
+#if defined(__SSE__)
+	_mm_setcsr(saved);
+#endif
 }

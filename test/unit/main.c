@@ -86,6 +86,7 @@ main(void)
 	suite_dense();
 	suite_lstm();
 	suite_synthetic();
+	suite_rank();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed == 0 ? 0 : 1;

@@ -167,6 +167,8 @@ train_with(const rs_dataset *src, const char *const *opts)
 	memcpy(d.rating, src->rating, d.n * sizeof(float));
 
 	rs_params_default(&p, &rs_kind_dense);
+	/* the kind's own rating head; test_rank.c tests the ranking head */
+	rs_params_set_choice(&p, "objective", "rating", NULL);
 	for (o = 0; opts && opts[o]; o += 2)
 	{
 		rs_status	rc;

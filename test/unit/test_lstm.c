@@ -138,6 +138,8 @@ train_with(rs_dataset *d, const char *const *opts)
 	rs_model   *m = NULL;
 
 	rs_params_default(&p, &rs_kind_lstm);
+	/* the kind's own rating head; test_rank.c tests the ranking head */
+	rs_params_set_choice(&p, "objective", "rating", NULL);
 	rs_params_set(&p, "factors", 4, NULL);
 	rs_params_set(&p, "hidden", 6, NULL);
 	rs_params_set(&p, "seq_len", 4, NULL);

@@ -173,6 +173,8 @@ train_with(const rs_dataset *src, const char *const *opts)
 	memcpy(d.rating, src->rating, d.n * sizeof(float));
 
 	rs_params_default(&p, &rs_kind_mf);
+	/* the kind's own rating head; test_rank.c tests the ranking head */
+	rs_params_set_choice(&p, "objective", "rating", NULL);
 	for (o = 0; opts && opts[o]; o += 2)
 	{
 		rs_status	rc;
@@ -452,6 +454,7 @@ test_mf_progress(void)
 		d.rating[r] = 1 + (float) rs_rng_below(&rng, 5);
 	}
 	rs_params_default(&p, &rs_kind_mf);
+	rs_params_set_choice(&p, "objective", "rating", NULL);
 	rs_params_set(&p, "epochs", 2, NULL);
 	rs_params_set(&p, "factors", 4, NULL);
 	rs_params_set(&p, "validation_fraction", 0, NULL);

@@ -232,6 +232,8 @@ train_small(rs_dataset *d, double val_fraction, int epochs)
 	rs_error	err;
 
 	rs_params_default(&p, &rs_kind_mf);
+	/* the kind's own rating head; test_rank.c tests the ranking head */
+	rs_params_set_choice(&p, "objective", "rating", NULL);
 	rs_params_set(&p, "factors", 4, NULL);
 	rs_params_set(&p, "epochs", epochs, NULL);
 	rs_params_set(&p, "validation_fraction", val_fraction, NULL);

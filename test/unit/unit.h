@@ -72,5 +72,6 @@ extern void suite_nn(void);
 extern void suite_dense(void);
 extern void suite_lstm(void);
 extern void suite_synthetic(void);
+extern void suite_rank(void);
 
 #endif							/* RECSYS_UNIT_H */

@@ -1,0 +1,686 @@
+/*-------------------------------------------------------------------------
+ *
+ * rank.c
+ *		The ranking head shared by every kind: implicit alternating least
+ *		squares (see rank.h for the loss and the references).
+ *
+ * A half sweep fixes one side (say H, the items) and solves each user row
+ * exactly:
+ *
+ *	 (alpha0 H^T H + sum_i c_ui h_i h_i^T + lambda_u I) w_u = sum_i c_ui h_i
+ *
+ * with lambda_u = lambda (n_u + alpha0 n_items).  H^T H is one ssyrk for
+ * the whole sweep; the rest is per row and linear in its pairs.  Rows are
+ * independent, so threads take contiguous ranges of them with scratch
+ * allocated up front (worker threads never allocate).  The k x k systems
+ * are solved by Cholesky in double precision.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/core/rank.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "rank.h"
+
+#define RANK_MAX_THREADS 64
+
+const char *const rs_objective_names[] = {"rating", "ranking", "both", NULL};
+
+/* the objective of a model's options */
+rs_objective
+rs_rank_objective(const rs_params *p)
+{
+	/* a kind without the option (popularity) has its own list */
+	if (rs_params_find(p, "objective") < 0)
+		return RS_OBJECTIVE_RATING;
+	return (rs_objective) (int) rs_params_get(p, "objective");
+}
+
+/* true when the head is trained and stored */
+bool
+rs_rank_enabled(const rs_params *p)
+{
+	return rs_rank_objective(p) != RS_OBJECTIVE_RATING;
+}
+
+/* ---------- the pairs, grouped by row ---------- */
+
+/*
+ * Observed pairs grouped by one side (CSR): for row r, the entries
+ * [off[r], off[r + 1]) of other (the other side's index) and conf.
+ */
+typedef struct rank_csr
+{
+	int64_t    *off;			/* (n_rows + 1) */
+	int32_t    *other;			/* (n) */
+	float	   *conf;			/* (n) confidence c of the pair */
+} rank_csr;
+
+/* bytes of one rank_csr over n_rows rows and n pairs */
+static size_t
+csr_bytes(size_t n_rows, size_t n)
+{
+	size_t		b = rs_mul_size(rs_add_size(n_rows, 1), sizeof(int64_t));
+
+	return rs_add_size(b, rs_mul_size(n, sizeof(int32_t) + sizeof(float)));
+}
+
+/* bytes of the scratch of one solving thread for k factors */
+static size_t
+thread_scratch_bytes(int k)
+{
+	return rs_mul_size((size_t) k * (size_t) k + 2 * (size_t) k, sizeof(double));
+}
+
+size_t
+rs_rank_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
+					 size_t n_ratings)
+{
+	size_t		k;
+	size_t		total = 0;
+
+	if (!rs_rank_enabled(p))
+		return 0;
+	k = (size_t) rs_params_get(p, "rank_factors");
+	/* the factors and item counts (stored) */
+	total = rs_mul_size(rs_add_size((size_t) n_users, (size_t) n_items), k);
+	total = rs_add_size(total, (size_t) n_items);
+	total = rs_mul_size(total, sizeof(float));
+	/* both groupings, the row order by time, the Gramian */
+	total = rs_add_size(total, csr_bytes((size_t) n_users, n_ratings));
+	total = rs_add_size(total, csr_bytes((size_t) n_items, n_ratings));
+	total = rs_add_size(total, rs_mul_size(n_ratings, sizeof(size_t)));
+	total = rs_add_size(total, rs_mul_size(k * k, sizeof(float) + sizeof(double)));
+	total = rs_add_size(total, rs_mul_size(RANK_MAX_THREADS,
+										   thread_scratch_bytes((int) k)));
+	return total;
+}
+
+/* register the head's tensors, zeroed */
+rs_status
+rs_rank_init(rs_model *m, rs_error *err)
+{
+	int64_t		k = (int64_t) rs_params_get(&m->params, "rank_factors");
+	rs_status	rc;
+	void	   *data;
+
+	rc = rs_model_add_owned_tensor(m, "rank_user", RS_F32, 2, m->n_users, k,
+								   &data, err);
+	if (rc != RS_OK)
+		return rc;
+	m->rank_user = data;
+	rc = rs_model_add_owned_tensor(m, "rank_item", RS_F32, 2, m->n_items, k,
+								   &data, err);
+	if (rc != RS_OK)
+		return rc;
+	m->rank_item = data;
+	rc = rs_model_add_owned_tensor(m, "item_count", RS_F32, 1, m->n_items, 1,
+								   &data, err);
+	if (rc != RS_OK)
+		return rc;
+	m->item_count = data;
+	return RS_OK;
+}
+
+/*
+ * The confidence bonus of a step at relative position x of a user's
+ * history (0 the oldest, 1 the newest), times "rank_recency".  The fourth
+ * power puts it on the newest steps: what a user does next follows them
+ * more than its early history (chosen on a time split of MovieLens-100K
+ * against a linear and an eighth-power bonus, test/bench/TUNING.md).
+ */
+static double
+recency_shape(double x)
+{
+	double		x2 = x * x;
+
+	return x2 * x2;
+}
+
+/* context of the comparison of rows by time (qsort has no argument) */
+static const double *sort_times;
+
+static int
+cmp_row_time(const void *a, const void *b)
+{
+	double		ta = sort_times[*(const size_t *) a];
+	double		tb = sort_times[*(const size_t *) b];
+
+	if (ta < tb)
+		return -1;
+	if (ta > tb)
+		return 1;
+	/* equal times: the row order, so the result is deterministic */
+	return (*(const size_t *) a > *(const size_t *) b) -
+		(*(const size_t *) a < *(const size_t *) b);
+}
+
+/*
+ * Group the rows of d by user and by item.  A pair's confidence is 1, plus
+ * recency * recency_shape(its position in the user's history / (history
+ * length - 1)) when d has times and recency > 0.
+ */
+static rs_status
+build_groups(const rs_model *m, const rs_dataset *d, double recency,
+			 rank_csr *by_user, rank_csr *by_item, rs_error *err)
+{
+	const rs_allocator *a = &m->alloc;
+	size_t		nu = (size_t) d->n_users;
+	size_t		ni = (size_t) d->n_items;
+	size_t	   *order;			/* (n) rows grouped by user */
+	int64_t    *fill;
+	size_t		r;
+	size_t		u;
+	size_t		i;
+
+	by_user->off = rs_alloc(a, rs_mul_size(nu + 1, sizeof(int64_t)));
+	by_user->other = rs_alloc(a, rs_mul_size(d->n, sizeof(int32_t)));
+	by_user->conf = rs_alloc(a, rs_mul_size(d->n, sizeof(float)));
+	by_item->off = rs_alloc(a, rs_mul_size(ni + 1, sizeof(int64_t)));
+	by_item->other = rs_alloc(a, rs_mul_size(d->n, sizeof(int32_t)));
+	by_item->conf = rs_alloc(a, rs_mul_size(d->n, sizeof(float)));
+	order = rs_alloc(a, rs_mul_size(d->n, sizeof(size_t)));
+	fill = rs_alloc(a, rs_mul_size((nu > ni ? nu : ni) + 1, sizeof(int64_t)));
+	if (!by_user->off || !by_user->other || !by_user->conf || !by_item->off ||
+		!by_item->other || !by_item->conf || !order || !fill)
+	{
+		rs_free(a, order);
+		rs_free(a, fill);
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory grouping %zu rows for the ranking head",
+							d->n);
+	}
+
+	/* rows by user, in row order (counting sort) */
+	memset(by_user->off, 0, (nu + 1) * sizeof(int64_t));
+	for (r = 0; r < d->n; r++)
+		by_user->off[d->user[r] + 1]++;
+	for (u = 0; u < nu; u++)
+		by_user->off[u + 1] += by_user->off[u];
+	memcpy(fill, by_user->off, nu * sizeof(int64_t));
+	for (r = 0; r < d->n; r++)
+		order[fill[d->user[r]]++] = r;
+
+	/* each user's rows in time order, then their confidences */
+	for (u = 0; u < nu; u++)
+	{
+		int64_t		b = by_user->off[u];
+		int64_t		e = by_user->off[u + 1];
+		int64_t		j;
+
+		if (d->time != NULL && recency > 0 && e - b > 1)
+		{
+			sort_times = d->time;
+			qsort(order + b, (size_t) (e - b), sizeof(size_t), cmp_row_time);
+		}
+		for (j = b; j < e; j++)
+		{
+			double		c = 1.0;
+
+			if (d->time != NULL && recency > 0 && e - b > 1)
+				c += recency * recency_shape((double) (j - b) / (double) (e - b - 1));
+			by_user->other[j] = d->item[order[j]];
+			by_user->conf[j] = (float) c;
+		}
+	}
+
+	/* the same pairs by item, walking users in order */
+	memset(by_item->off, 0, (ni + 1) * sizeof(int64_t));
+	for (r = 0; r < d->n; r++)
+		by_item->off[d->item[r] + 1]++;
+	for (i = 0; i < ni; i++)
+		by_item->off[i + 1] += by_item->off[i];
+	memcpy(fill, by_item->off, ni * sizeof(int64_t));
+	for (u = 0; u < nu; u++)
+	{
+		int64_t		j;
+
+		for (j = by_user->off[u]; j < by_user->off[u + 1]; j++)
+		{
+			int64_t		slot = fill[by_user->other[j]]++;
+
+			by_item->other[slot] = (int32_t) u;
+			by_item->conf[slot] = by_user->conf[j];
+		}
+	}
+	rs_free(a, order);
+	rs_free(a, fill);
+	return RS_OK;
+}
+
+static void
+free_groups(const rs_model *m, rank_csr *g)
+{
+	rs_free(&m->alloc, g->off);
+	rs_free(&m->alloc, g->other);
+	rs_free(&m->alloc, g->conf);
+}
+
+/* ---------- one row's solve ---------- */
+
+/*
+ * Solve A x = b in place for symmetric positive definite A (k x k, upper
+ * triangle used and overwritten by its Cholesky factor); b becomes x.
+ * Returns false when A is not positive definite (it always is with
+ * lambda > 0 or alpha0 > 0 and a non-degenerate other side).
+ */
+static bool
+cholesky_solve(double *A, double *b, int k)
+{
+	int			i;
+	int			j;
+	int			l;
+
+	/* A = R^T R with R upper triangular, stored in A's upper triangle */
+	for (j = 0; j < k; j++)
+	{
+		double		d = A[j * k + j];
+
+		for (l = 0; l < j; l++)
+			d -= A[l * k + j] * A[l * k + j];
+		if (!(d > 0))
+			return false;
+		d = sqrt(d);
+		A[j * k + j] = d;
+		for (i = j + 1; i < k; i++)
+		{
+			double		s = A[j * k + i];
+
+			for (l = 0; l < j; l++)
+				s -= A[l * k + j] * A[l * k + i];
+			A[j * k + i] = s / d;
+		}
+	}
+	/* R^T y = b, then R x = y */
+	for (i = 0; i < k; i++)
+	{
+		double		s = b[i];
+
+		for (l = 0; l < i; l++)
+			s -= A[l * k + i] * b[l];
+		b[i] = s / A[i * k + i];
+	}
+	for (i = k - 1; i >= 0; i--)
+	{
+		double		s = b[i];
+
+		for (l = i + 1; l < k; l++)
+			s -= A[i * k + l] * b[l];
+		b[i] = s / A[i * k + i];
+	}
+	return true;
+}
+
+/*
+ * The new factors of one row: gram is alpha0 times the other side's
+ * Gramian (k x k, double, full), other the other side's factors, and the
+ * row's pairs n entries of idx and conf.  scratch holds k * k + k doubles.
+ * A row without a solvable system (no pairs and no regularisation) is set
+ * to zero.
+ */
+static void
+solve_row(const double *gram, const float *other, int k, double lambda,
+		  const int32_t *idx, const float *conf, size_t n, double *scratch,
+		  float *out)
+{
+	double	   *A = scratch;
+	double	   *b = scratch + (size_t) k * k;
+	size_t		j;
+	int			x;
+	int			y;
+
+	memcpy(A, gram, (size_t) k * k * sizeof(double));
+	memset(b, 0, (size_t) k * sizeof(double));
+	for (x = 0; x < k; x++)
+		A[x * k + x] += lambda;
+	for (j = 0; j < n; j++)
+	{
+		const float *h = other + (size_t) idx[j] * k;
+		double		c = conf[j];
+
+		for (x = 0; x < k; x++)
+		{
+			double		ch = c * h[x];
+			double	   *row = A + (size_t) x * k;
+
+			b[x] += ch;
+			for (y = x; y < k; y++)
+				row[y] += ch * h[y];
+		}
+	}
+	if (!cholesky_solve(A, b, k))
+	{
+		memset(out, 0, (size_t) k * sizeof(float));
+		return;
+	}
+	for (x = 0; x < k; x++)
+		out[x] = (float) b[x];
+}
+
+/* alpha0 * F^T F for F (n x k) into gram (k x k, full, double) */
+static void
+weighted_gram(const float *F, size_t n, int k, double alpha0, float *tmp,
+			  double *gram)
+{
+	int			x;
+	int			y;
+
+	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) n, 1.0f,
+				F, k, 0.0f, tmp, k);
+	for (x = 0; x < k; x++)
+		for (y = x; y < k; y++)
+		{
+			double		v = alpha0 * (double) tmp[x * k + y];
+
+			gram[x * k + y] = v;
+			gram[y * k + x] = v;
+		}
+}
+
+/* ---------- a half sweep on threads ---------- */
+
+typedef struct rank_job
+{
+	const rank_csr *groups;
+	const double *gram;
+	const float *other;
+	float	   *rows;			/* the side being solved */
+	int			k;
+	double		l2;
+	double		alpha0_other;	/* alpha0 * rows of the other side */
+	int32_t		begin;
+	int32_t		end;
+	double	   *scratch;
+	pthread_t	thread;
+	bool		started;
+} rank_job;
+
+static void *
+rank_job_main(void *arg)
+{
+	rank_job   *j = arg;
+	int32_t		r;
+
+	for (r = j->begin; r < j->end; r++)
+	{
+		int64_t		b = j->groups->off[r];
+		size_t		n = (size_t) (j->groups->off[r + 1] - b);
+		double		lambda = j->l2 * ((double) n + j->alpha0_other);
+
+		solve_row(j->gram, j->other, j->k, lambda, j->groups->other + b,
+				  j->groups->conf + b, n, j->scratch,
+				  j->rows + (size_t) r * j->k);
+	}
+	return NULL;
+}
+
+/* solve every row of rows (n_rows) against other (n_other), on threads */
+static void
+half_sweep(rank_job *jobs, int threads, const rank_csr *groups,
+		   const double *gram, const float *other, int32_t n_other,
+		   float *rows, int32_t n_rows, int k, double l2, double alpha0)
+{
+	int			t;
+
+	for (t = 0; t < threads; t++)
+	{
+		rank_job   *j = &jobs[t];
+
+		j->groups = groups;
+		j->gram = gram;
+		j->other = other;
+		j->rows = rows;
+		j->k = k;
+		j->l2 = l2;
+		j->alpha0_other = alpha0 * (double) n_other;
+		j->begin = (int32_t) ((int64_t) n_rows * t / threads);
+		j->end = (int32_t) ((int64_t) n_rows * (t + 1) / threads);
+		j->started = false;
+	}
+	/* the calling thread takes the first range */
+	for (t = 1; t < threads; t++)
+		jobs[t].started = pthread_create(&jobs[t].thread, NULL,
+										 rank_job_main, &jobs[t]) == 0;
+	rank_job_main(&jobs[0]);
+	for (t = 1; t < threads; t++)
+	{
+		if (jobs[t].started)
+			pthread_join(jobs[t].thread, NULL);
+		else
+			rank_job_main(&jobs[t]);	/* no thread: do its share here */
+	}
+}
+
+/* small random factors, so the first sweep starts off zero */
+static void
+init_factors(float *F, size_t n, int k, rs_rng *rng)
+{
+	double		std = 0.1 / sqrt((double) k);
+	size_t		x;
+
+	for (x = 0; x < n * (size_t) k; x++)
+		F[x] = (float) (std * rs_rng_normal(rng));
+}
+
+rs_status
+rs_rank_train(rs_model *m, const rs_dataset *d, const rs_train_hooks *hooks,
+			  rs_error *err)
+{
+	const rs_params *p = &m->params;
+	int			k = (int) rs_params_get(p, "rank_factors");
+	int			iterations = (int) rs_params_get(p, "rank_iterations");
+	double		alpha0 = rs_params_get(p, "rank_unobserved_weight");
+	double		l2 = rs_params_get(p, "rank_l2");
+	double		recency = m->kind->sequential ? rs_params_get(p, "rank_recency") : 0;
+	int			threads = rs_train_threads(m, hooks, RANK_MAX_THREADS);
+	rank_csr	by_user = {0};
+	rank_csr	by_item = {0};
+	rank_job	jobs[RANK_MAX_THREADS];
+	double	   *scratch = NULL;
+	double	   *gram = NULL;
+	float	   *tmp = NULL;
+	rs_rng		rng;
+	size_t		r;
+	int			it;
+	int			t;
+	int			blas_saved;
+	rs_status	rc;
+
+	rc = build_groups(m, d, recency, &by_user, &by_item, err);
+	if (rc != RS_OK)
+		goto done;
+	scratch = rs_alloc(&m->alloc, rs_mul_size((size_t) threads,
+											  thread_scratch_bytes(k)));
+	gram = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(double)));
+	tmp = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(float)));
+	if (scratch == NULL || gram == NULL || tmp == NULL)
+	{
+		rc = rs_error_set(err, RS_ERR_NOMEM, "",
+						  "out of memory for the ranking head's solves");
+		goto done;
+	}
+	for (t = 0; t < threads; t++)
+		jobs[t].scratch = scratch + (size_t) t * ((size_t) k * k + 2 * (size_t) k);
+
+	/* item counts: the cold-start list and the popularity of an item */
+	memset(m->item_count, 0, (size_t) m->n_items * sizeof(float));
+	for (r = 0; r < d->n; r++)
+		m->item_count[d->item[r]] += 1.0f;
+
+	rs_rng_seed(&rng, (uint64_t) rs_params_get(p, "seed") ^ 0x72616e6bULL);
+	init_factors(m->rank_user, (size_t) m->n_users, k, &rng);
+	init_factors(m->rank_item, (size_t) m->n_items, k, &rng);
+
+	blas_saved = nn_blas_threads_set(threads);
+	for (it = 0; it < iterations; it++)
+	{
+		weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram);
+		half_sweep(jobs, threads, &by_user, gram, m->rank_item, m->n_items,
+				   m->rank_user, m->n_users, k, l2, alpha0);
+		weighted_gram(m->rank_user, (size_t) m->n_users, k, alpha0, tmp, gram);
+		half_sweep(jobs, threads, &by_item, gram, m->rank_user, m->n_users,
+				   m->rank_item, m->n_items, k, l2, alpha0);
+		if (hooks && hooks->progress)
+		{
+			/* no worker runs now: the hook may longjmp, so restore first */
+			nn_blas_threads_restore(blas_saved);
+			hooks->progress(hooks->arg, -(it + 1), (size_t) it + 1,
+							(size_t) iterations);
+			blas_saved = nn_blas_threads_set(threads);
+		}
+	}
+	nn_blas_threads_restore(blas_saved);
+	rc = RS_OK;
+
+done:
+	free_groups(m, &by_user);
+	free_groups(m, &by_item);
+	rs_free(&m->alloc, scratch);
+	rs_free(&m->alloc, gram);
+	rs_free(&m->alloc, tmp);
+	return rc;
+}
+
+/* ---------- serving ---------- */
+
+void
+rs_rank_score_items(const rs_model *m, int32_t u, float *out)
+{
+	int			k = (int) rs_params_get(&m->params, "rank_factors");
+
+	if (u < 0)
+	{
+		memcpy(out, m->item_count, (size_t) m->n_items * sizeof(float));
+		return;
+	}
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, k, 1.0f,
+				m->rank_item, k, m->rank_user + (size_t) u * k, 1, 0.0f,
+				out, 1);
+}
+
+rs_status
+rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
+					  float *out, rs_error *err)
+{
+	const rs_params *p = &m->params;
+	int			k = (int) rs_params_get(p, "rank_factors");
+	double		alpha0 = rs_params_get(p, "rank_unobserved_weight");
+	double		l2 = rs_params_get(p, "rank_l2");
+	double		recency = m->kind->sequential ? rs_params_get(p, "rank_recency") : 0;
+	double	   *gram;
+	double	   *scratch;
+	float	   *tmp;
+	float	   *conf;
+	float	   *w;
+	size_t		j;
+
+	if (n == 0)
+	{
+		rs_rank_score_items(m, -1, out);
+		return RS_OK;
+	}
+	gram = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(double)));
+	scratch = rs_alloc(&m->alloc, thread_scratch_bytes(k));
+	tmp = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(float)));
+	conf = rs_alloc(&m->alloc, rs_mul_size(n, sizeof(float)));
+	w = rs_alloc(&m->alloc, rs_mul_size((size_t) k, sizeof(float)));
+	if (!gram || !scratch || !tmp || !conf || !w)
+	{
+		rs_free(&m->alloc, gram);
+		rs_free(&m->alloc, scratch);
+		rs_free(&m->alloc, tmp);
+		rs_free(&m->alloc, conf);
+		rs_free(&m->alloc, w);
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory for a history of %zu steps", n);
+	}
+	/* the confidences a training gives a history of n steps */
+	for (j = 0; j < n; j++)
+		conf[j] = (float) (1.0 + (n > 1 ? recency * recency_shape((double) j / (double) (n - 1)) : 0));
+	weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram);
+	solve_row(gram, m->rank_item, k, l2 * ((double) n + alpha0 * m->n_items),
+			  items, conf, n, scratch, w);
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, k, 1.0f,
+				m->rank_item, k, w, 1, 0.0f, out, 1);
+	rs_free(&m->alloc, gram);
+	rs_free(&m->alloc, scratch);
+	rs_free(&m->alloc, tmp);
+	rs_free(&m->alloc, conf);
+	rs_free(&m->alloc, w);
+	return RS_OK;
+}
+
+/* the loss of rank.h on the rows of d (confidence 1: no recency) */
+double
+rs_rank_loss(const rs_model *m, const rs_dataset *d)
+{
+	int			k = (int) rs_params_get(&m->params, "rank_factors");
+	double		alpha0 = rs_params_get(&m->params, "rank_unobserved_weight");
+	double		l2 = rs_params_get(&m->params, "rank_l2");
+	double		loss = 0;
+	int64_t    *nu = rs_alloc(&m->alloc, rs_mul_size((size_t) m->n_users, sizeof(int64_t)));
+	int64_t    *ni = rs_alloc(&m->alloc, rs_mul_size((size_t) m->n_items, sizeof(int64_t)));
+	size_t		r;
+	int32_t		u;
+	int32_t		i;
+	int			x;
+
+	if (nu == NULL || ni == NULL)
+	{
+		rs_free(&m->alloc, nu);
+		rs_free(&m->alloc, ni);
+		return NAN;
+	}
+	memset(nu, 0, (size_t) m->n_users * sizeof(int64_t));
+	memset(ni, 0, (size_t) m->n_items * sizeof(int64_t));
+	for (r = 0; r < d->n; r++)
+	{
+		double		s = 0;
+
+		for (x = 0; x < k; x++)
+			s += (double) m->rank_user[(size_t) d->user[r] * k + x] *
+				m->rank_item[(size_t) d->item[r] * k + x];
+		loss += (s - 1) * (s - 1);
+		nu[d->user[r]]++;
+		ni[d->item[r]]++;
+	}
+	for (u = 0; u < m->n_users; u++)
+	{
+		double		norm = 0;
+
+		for (i = 0; i < m->n_items; i++)
+		{
+			double		s = 0;
+
+			for (x = 0; x < k; x++)
+				s += (double) m->rank_user[(size_t) u * k + x] *
+					m->rank_item[(size_t) i * k + x];
+			loss += alpha0 * s * s;
+		}
+		for (x = 0; x < k; x++)
+			norm += (double) m->rank_user[(size_t) u * k + x] *
+				m->rank_user[(size_t) u * k + x];
+		loss += l2 * ((double) nu[u] + alpha0 * m->n_items) * norm;
+	}
+	for (i = 0; i < m->n_items; i++)
+	{
+		double		norm = 0;
+
+		for (x = 0; x < k; x++)
+			norm += (double) m->rank_item[(size_t) i * k + x] *
+				m->rank_item[(size_t) i * k + x];
+		loss += l2 * ((double) ni[i] + alpha0 * m->n_users) * norm;
+	}
+	rs_free(&m->alloc, nu);
+	rs_free(&m->alloc, ni);
+	return loss;
+}
