@@ -207,3 +207,55 @@ CREATE FUNCTION recsys_synthetic_ratings(n_users integer, n_items integer, n_rat
 RETURNS TABLE (user_id bigint, item_id bigint, rating real, ts timestamptz)
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100000;
 COMMENT ON FUNCTION recsys_synthetic_ratings(integer, integer, bigint, integer) IS 'ratings on the 1-5 scale drawn from a planted low-rank model with popularity skew, in time order per user';
+
+-- the forms without a rating (0.3): purchases, plays, clicks; every row is
+-- one interaction (a repeated pair counts more) and the model learns the
+-- ranking objective alone
+
+CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint)
+RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_implicit' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint) IS 'transition function of recsys_fit: collects one interaction without a rating';
+
+CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_implicit' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, jsonb) IS 'transition function of recsys_fit: collects one interaction without a rating';
+
+CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, timestamptz, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_implicit_timestamptz' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, timestamptz, jsonb) IS 'transition function of recsys_fit: collects one interaction without a rating, and its time';
+
+CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint) (
+	SFUNC = recsys_fit_trans,
+	STYPE = internal,
+	FINALFUNC = recsys_fit_final,
+	COMBINEFUNC = recsys_fit_combine,
+	SERIALFUNC = recsys_fit_serialize,
+	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint) IS 'trains a model of the given kind on the (user, item) interactions of any query, without ratings, and returns it as bytea (store it with recsys_store)';
+
+CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, options jsonb) (
+	SFUNC = recsys_fit_trans,
+	STYPE = internal,
+	FINALFUNC = recsys_fit_final,
+	COMBINEFUNC = recsys_fit_combine,
+	SERIALFUNC = recsys_fit_serialize,
+	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, jsonb) IS 'trains a model of the given kind, with options, on the (user, item) interactions of any query, without ratings, and returns it as bytea (store it with recsys_store)';
+
+CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, ts timestamptz, options jsonb) (
+	SFUNC = recsys_fit_trans,
+	STYPE = internal,
+	FINALFUNC = recsys_fit_final,
+	COMBINEFUNC = recsys_fit_combine,
+	SERIALFUNC = recsys_fit_serialize,
+	DESERIALFUNC = recsys_fit_deserialize,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, timestamptz, jsonb) IS 'trains a model of the given kind, with options, on the (user, item) interactions of any query, without ratings, each user''s in time order, and returns it as bytea (store it with recsys_store)';

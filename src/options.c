@@ -244,6 +244,7 @@ ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out)
 {
 	rs_error	err;
 	bool		objective_given = false;
+	int			idx_objective;
 
 	rs_params_default(&out->params, kind);
 	out->user_column = pstrdup("user_id");
@@ -302,7 +303,10 @@ ParseOptions(const rs_kind *kind, Jsonb *options, RecsysOptions *out)
 							rs_objective_names[rs_rank_objective(&out->params)]),
 					 errdetail("Option \"rating_column\" is null: the source has no ratings."),
 					 errhint("Use \"objective\": \"ranking\", or name the rating column.")));
-		out->params.value[rs_params_find(&out->params, "objective")] = RS_OBJECTIVE_RANKING;
+		/* a kind without the option (popularity) just counts the rows */
+		idx_objective = rs_params_find(&out->params, "objective");
+		if (idx_objective >= 0)
+			out->params.value[idx_objective] = RS_OBJECTIVE_RANKING;
 	}
 
 	if (rs_params_check(&out->params, &err) != RS_OK)

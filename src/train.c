@@ -176,6 +176,9 @@ null_argument(const char *what)
 static const char *
 skipped_rows_text(const FitState *state)
 {
+	if (state->opts.rating_column == NULL)
+		return state->timed ? "a NULL user, item or time" :
+			"a NULL user or item";
 	return state->timed ? "a NULL user, item, rating or time" :
 		"a NULL user, item or rating";
 }
@@ -215,14 +218,45 @@ row_time(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 }
 
 /*
+ * The options text of a new state: the options argument (NULL: none), and
+ * for the forms without a rating "rating_column": null on top, so that the
+ * options say the model has no ratings (and every process that parses them
+ * trains the ranking objective alone).
+ */
+static char *
+state_options_text(FunctionCallInfo fcinfo, int options_arg, bool rated)
+{
+	Jsonb	   *options = NULL;
+
+	if (options_arg >= 0 && !PG_ARGISNULL(options_arg))
+		options = PG_GETARG_JSONB_P(options_arg);
+	if (!rated)
+	{
+		Jsonb	   *no_rating = options_from_text("{\"rating_column\": null}");
+
+		if (options == NULL)
+			options = no_rating;
+		else if (JB_ROOT_IS_OBJECT(options) && !JB_ROOT_IS_SCALAR(options))
+			options = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+														 JsonbPGetDatum(options),
+														 JsonbPGetDatum(no_rating)));
+		/* anything else is not an object: ParseOptions says so */
+	}
+	if (options == NULL)
+		return NULL;
+	return JsonbToCString(NULL, &options->root, VARSIZE(options));
+}
+
+/*
  * The transition functions of recsys_fit: collect one rating.  Arguments:
- * state, kind, user, item, rating, then the time at time_arg (-1: the form
- * without time) and the options at options_arg (-1: none).  Rows with a NULL
- * user, item, rating or time are skipped and counted.
+ * state, kind, user, item, then the rating at rating_arg (-1: the forms
+ * without ratings, where every row counts 1), the time at time_arg (-1: the
+ * forms without time) and the options at options_arg (-1: none).  Rows with
+ * a NULL user, item, rating or time are skipped and counted.
  */
 static Datum
-fit_transition(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
-			   int options_arg)
+fit_transition(FunctionCallInfo fcinfo, int rating_arg, int time_arg,
+			   bool is_timestamp, int options_arg)
 {
 	MemoryContext aggcxt = agg_context(fcinfo);
 	FitState   *state = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
@@ -240,7 +274,7 @@ fit_transition(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 	if (state == NULL)
 	{
 		const rs_kind *kind = LookupKind(text_to_cstring(kind_text));
-		char	   *options_text = NULL;
+		char	   *options_text;
 
 		if (kind->sequential && time_arg < 0)
 			ereport(ERROR,
@@ -248,13 +282,10 @@ fit_transition(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 					 errmsg("models of kind \"%s\" need the time of each rating",
 							kind->name),
 					 errdetail("The kind reads each user's ratings in time order."),
-					 errhint("Use the form with a time argument, recsys_fit(kind, user_id, item_id, rating, ts, options), where ts is a timestamp with time zone or a double precision.")));
-		if (options_arg >= 0 && !PG_ARGISNULL(options_arg))
-		{
-			Jsonb	   *options = PG_GETARG_JSONB_P(options_arg);
-
-			options_text = JsonbToCString(NULL, &options->root, VARSIZE(options));
-		}
+					 rating_arg >= 0 ?
+					 errhint("Use the form with a time argument, recsys_fit(kind, user_id, item_id, rating, ts, options), where ts is a timestamp with time zone or a double precision.") :
+					 errhint("Use the form with a time argument, recsys_fit(kind, user_id, item_id, ts, options), where ts is a timestamp with time zone.")));
+		options_text = state_options_text(fcinfo, options_arg, rating_arg >= 0);
 		state = make_state(aggcxt, kind, options_text, time_arg >= 0);
 	}
 	else if (VARSIZE_ANY_EXHDR(kind_text) != strlen(state->kind->name) ||
@@ -264,7 +295,8 @@ fit_transition(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model kind must be the same for every row")));
 
-	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+		(rating_arg >= 0 && PG_ARGISNULL(rating_arg)) ||
 		(time_arg >= 0 && PG_ARGISNULL(time_arg)))
 	{
 		state->n_skipped++;
@@ -273,7 +305,7 @@ fit_transition(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 
 	user_id = PG_GETARG_INT64(2);
 	item_id = PG_GETARG_INT64(3);
-	rating = PG_GETARG_FLOAT8(4);
+	rating = rating_arg >= 0 ? PG_GETARG_FLOAT8(rating_arg) : 1.0;
 
 	if (isnan(rating) || isinf(rating))
 		ereport(ERROR,
@@ -309,7 +341,7 @@ PG_FUNCTION_INFO_V1(recsys_fit_trans);
 Datum
 recsys_fit_trans(PG_FUNCTION_ARGS)
 {
-	return fit_transition(fcinfo, -1, false, PG_NARGS() > 5 ? 5 : -1);
+	return fit_transition(fcinfo, 4, -1, false, PG_NARGS() > 5 ? 5 : -1);
 }
 
 /* recsys_fit(kind, user, item, rating, ts timestamptz, options) */
@@ -317,7 +349,7 @@ PG_FUNCTION_INFO_V1(recsys_fit_trans_timestamptz);
 Datum
 recsys_fit_trans_timestamptz(PG_FUNCTION_ARGS)
 {
-	return fit_transition(fcinfo, 5, true, 6);
+	return fit_transition(fcinfo, 4, 5, true, 6);
 }
 
 /* recsys_fit(kind, user, item, rating, ts double precision, options) */
@@ -325,7 +357,23 @@ PG_FUNCTION_INFO_V1(recsys_fit_trans_float8);
 Datum
 recsys_fit_trans_float8(PG_FUNCTION_ARGS)
 {
-	return fit_transition(fcinfo, 5, false, 6);
+	return fit_transition(fcinfo, 4, 5, false, 6);
+}
+
+/* recsys_fit(kind, user, item [, options]): interactions without ratings */
+PG_FUNCTION_INFO_V1(recsys_fit_trans_implicit);
+Datum
+recsys_fit_trans_implicit(PG_FUNCTION_ARGS)
+{
+	return fit_transition(fcinfo, -1, -1, false, PG_NARGS() > 4 ? 4 : -1);
+}
+
+/* recsys_fit(kind, user, item, ts timestamptz, options): the same, timed */
+PG_FUNCTION_INFO_V1(recsys_fit_trans_implicit_timestamptz);
+Datum
+recsys_fit_trans_implicit_timestamptz(PG_FUNCTION_ARGS)
+{
+	return fit_transition(fcinfo, -1, 4, true, 5);
 }
 
 /*
@@ -670,9 +718,12 @@ recsys_fit_final(PG_FUNCTION_ARGS)
 				 errdetail("All " INT64_FORMAT " rows had %s.",
 						   state->n_skipped, skipped_rows_text(state)) :
 				 errdetail("The source has no rows."),
-				 state != NULL && state->timed ?
-				 errhint("Train on a source with rows whose user, item, rating and time are not NULL.") :
-				 errhint("Train on a source with rows whose user, item and rating are not NULL.")));
+				 errhint("Train on a source with rows whose %s are not NULL.",
+						 state == NULL ? "user, item and rating" :
+						 state->opts.rating_column == NULL ?
+						 (state->timed ? "user, item and time" : "user and item") :
+						 (state->timed ? "user, item, rating and time" :
+						  "user, item and rating"))));
 	state->finished = true;
 
 	if (state->n_skipped > 0)

@@ -144,7 +144,7 @@ static const rs_option_def lstm_options[LSTM_N_OPTIONS + RS_RANK_N_OPTIONS] = {
 	"learn a bias per item and per user, added to the output"},
 	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
 	"standard deviation of the initial item embeddings"},
-	RS_RANK_OPTIONS(10),
+	RS_RANK_OPTIONS(4),
 };
 
 /* ---------- model state ---------- */

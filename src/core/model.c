@@ -918,6 +918,9 @@ rs_model_predict(const rs_model *m, int32_t u, int32_t i)
 				m->rank_item[(size_t) i * k + x];
 		return s;
 	}
+	/* rows without ratings (all equal): the kind's score, nothing to clip to */
+	if (m->rating_min == m->rating_max)
+		return m->kind->predict(m, u, i);
 	return clip_rating(m, m->kind->predict(m, u, i));
 }
 
@@ -1008,7 +1011,7 @@ rs_model_takes_history(const rs_model *m, bool for_predict)
 bool
 rs_model_scores_are_ratings(const rs_model *m)
 {
-	return m->rank_user == NULL;
+	return m->rank_user == NULL && m->rating_min < m->rating_max;
 }
 
 /* clipped prediction of item i after a history given at query time */

@@ -139,9 +139,16 @@ pop_train_end(rs_model *m)
 {
 }
 
+/*
+ * The damped mean rating; on rows that all carry the same rating (data
+ * without ratings, where every row counts 1) a mean says nothing, and the
+ * prediction is the item's count, the score its list ranks by.
+ */
 static double
 pop_predict(const rs_model *m, int32_t u, int32_t i)
 {
+	if (m->rating_min == m->rating_max)
+		return i < 0 ? 0 : pop_count(m)[i];
 	return i < 0 ? m->global_mean : pop_mean(m)[i];
 }
 
