@@ -134,9 +134,9 @@ rs_rank_init(rs_model *m, rs_error *err)
 /*
  * The confidence bonus of a step at relative position x of a user's
  * history (0 the oldest, 1 the newest), times "rank_recency".  The fourth
- * power puts it on the newest steps: what a user does next follows them
- * more than its early history (chosen on a time split of MovieLens-100K
- * against a linear and an eighth-power bonus, test/bench/TUNING.md).
+ * power puts it on the newest steps, since what a user does next follows
+ * them more than its early history, while the rest of the history still
+ * carries the user's long-term taste at confidence 1.
  */
 static double
 recency_shape(double x)
