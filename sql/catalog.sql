@@ -70,6 +70,24 @@ DELETE FROM recsys_tensors WHERE tensor = 'user_factors' AND chunk = 0
    AND model_id = (SELECT id FROM recsys_models WHERE name = 'cat_m');
 SELECT recsys_predict('cat_m', 3, 4);
 ROLLBACK;
+-- the ranking head's tensors (0.3) are checked like the others: a damaged
+-- or missing one is an error, not a model served without its head
+BEGIN;
+UPDATE recsys_tensors SET data = overlay(data placing '\xdeadbeef' from 40 for 4)
+ WHERE tensor = 'rank_item'
+   AND model_id = (SELECT id FROM recsys_models WHERE name = 'cat_m');
+SELECT * FROM recsys_recommend('cat_m', 3, 4);
+ROLLBACK;
+BEGIN;
+DELETE FROM recsys_tensors WHERE tensor = 'rank_user'
+   AND model_id = (SELECT id FROM recsys_models WHERE name = 'cat_m');
+SELECT * FROM recsys_recommend('cat_m', 3, 4);
+ROLLBACK;
+BEGIN;
+DELETE FROM recsys_tensors WHERE tensor = 'item_count'
+   AND model_id = (SELECT id FROM recsys_models WHERE name = 'cat_m');
+SELECT recsys_predict('cat_m', 3, 4);
+ROLLBACK;
 BEGIN;
 UPDATE recsys_tensors SET shape = '{1,2}' WHERE tensor = 'user_ids'
    AND model_id = (SELECT id FROM recsys_models WHERE name = 'cat_m');

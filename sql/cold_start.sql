@@ -8,9 +8,11 @@ SELECT u::bigint AS user_id, i::bigint AS item_id,
        (3 + ((u % 5) - 2) * 0.4 + ((i % 7) - 3) * 0.3)::real AS rating
   FROM generate_series(1, 30) u, generate_series(1, 20) i
  WHERE (u + i) % 3 <> 0;
--- no held-out rows, so the global mean is the mean of the whole table
+-- no held-out rows, so the global mean is the mean of the whole table;
+-- "objective": "rating", so that recommend ranks by predicted rating too
+-- (the ranking head's cold start is below)
 SELECT recsys_train('mf', 'cold_train', 'cold_m',
-       '{"seed": 1, "factors": 3, "biases": true, "validation_fraction": 0}');
+       '{"seed": 1, "factors": 3, "biases": true, "validation_fraction": 0, "objective": "rating"}');
 
 -- both unknown: the global mean
 SELECT abs(recsys_predict('cold_m', 1000, 1000) - avg(rating)) < 1e-4 AS global_mean
@@ -45,6 +47,22 @@ SELECT bool_and(abs(score - recsys_predict('cold_m', 1000, item_id)) < 1e-4) AS 
   FROM recsys_recommend('cold_m', 1000, 20);
 SELECT count(*) AS all_items FROM recsys_recommend('cold_m', 1000, 100);
 
+-- with the ranking head (the default objective) an unknown user's list is
+-- the items by their count of training rows, equal counts by item id, and
+-- the score is the count; predict still gives mean + item bias
+SELECT recsys_train('mf', 'cold_train', 'cold_both',
+       '{"seed": 1, "factors": 3, "biases": true, "validation_fraction": 0}');
+SELECT array_agg(item_id ORDER BY ord) =
+       (SELECT array_agg(item_id ORDER BY n DESC, item_id)
+          FROM (SELECT item_id, count(*) AS n FROM cold_train GROUP BY item_id
+                 ORDER BY n DESC, item_id LIMIT 5) s) AS most_popular
+  FROM recsys_recommend('cold_both', 1000, 5) WITH ORDINALITY r(item_id, score, ord);
+SELECT bool_and(r.score = c.n) AS score_is_count, count(*) AS all_items
+  FROM recsys_recommend('cold_both', 1000, 100) r
+  JOIN (SELECT item_id, count(*) AS n FROM cold_train GROUP BY item_id) c USING (item_id);
+SELECT bool_and(recsys_predict('cold_both', 1000, i) = recsys_predict('cold_m', 1000, i)) AS same_predictions
+  FROM generate_series(1, 20) i;
+
 -- without biases every cold start is the global mean
 SELECT recsys_train('mf', 'cold_train', 'cold_nb',
        '{"seed": 1, "factors": 3, "biases": false, "validation_fraction": 0}');
@@ -55,4 +73,5 @@ SELECT abs(recsys_predict('cold_nb', 1000, 1) - avg(rating)) < 1e-4 AS unknown_u
 
 SELECT recsys_drop('cold_m');
 SELECT recsys_drop('cold_nb');
+SELECT recsys_drop('cold_both');
 DROP TABLE cold_train;

@@ -44,7 +44,9 @@ INSERT INTO err_nan VALUES (7, 8, 'NaN');
 SELECT recsys_train('mf', 'err_nan');
 UPDATE err_nan SET rating = '-Infinity' WHERE rating = 'NaN';
 SELECT recsys_train('mf', 'err_nan');
-SELECT recsys_fit('mf', user_id, item_id, 'Infinity') FROM err_ratings;
+-- (a literal rating needs its type since 0.3: recsys_fit(kind, user_id,
+-- item_id, options jsonb) also takes a fourth argument)
+SELECT recsys_fit('mf', user_id, item_id, 'Infinity'::float8) FROM err_ratings;
 SELECT recsys_fit('mf', user_id, item_id, 1e300) FROM err_ratings;
 -- ids beyond bigint in a numeric column are caught by the column check
 CREATE TABLE err_numeric_ids (user_id numeric, item_id bigint, rating real);

@@ -7,7 +7,9 @@ SELECT u::bigint AS user_id, i::bigint AS item_id,
        (3 + ((u % 5) - 2) * 0.4 + ((i % 7) - 3) * 0.3)::real AS rating
   FROM generate_series(1, 40) u, generate_series(1, 30) i
  WHERE (u + i) % 4 <> 0;
-SELECT recsys_train('mf', 'rec_train', 'rec_m', '{"seed": 1, "factors": 4}');
+-- "objective": "rating": recommend ranks by predicted rating (the default,
+-- "both", ranks by the ranking head: below)
+SELECT recsys_train('mf', 'rec_train', 'rec_m', '{"seed": 1, "factors": 4, "objective": "rating"}');
 
 -- k rows, best first
 SELECT count(*) AS k FROM recsys_recommend('rec_m', 7, 5);
@@ -40,6 +42,26 @@ SELECT (SELECT item_id FROM recsys_recommend('rec_m', 7, 1)) =
          WHERE (7 + i) % 4 = 0
          ORDER BY recsys_predict('rec_m', 7, i) DESC, i LIMIT 1) AS best;
 
+-- the default objective ("both") recommends by the ranking head's score:
+-- the order and scores of recsys_predict of a model trained for ranking
+-- alone with the same seed (the same head), not predicted ratings
+SELECT recsys_train('mf', 'rec_train', 'rec_both', '{"seed": 1, "factors": 4}');
+SELECT recsys_train('mf', 'rec_train', 'rec_ranking', '{"seed": 1, "factors": 4, "objective": "ranking"}');
+SELECT count(*) AS n,
+       bool_and(abs(score - recsys_predict('rec_ranking', 7, item_id)) < 1e-6) AS ranking_scores,
+       bool_and(abs(score - recsys_predict('rec_both', 7, item_id)) > 1e-3) AS not_predictions
+  FROM recsys_recommend('rec_both', 7, 1000, false);
+SELECT array_agg(item_id ORDER BY ord) =
+       (SELECT array_agg(i::bigint ORDER BY p DESC, i)
+          FROM (SELECT i, recsys_predict('rec_ranking', 7, i) AS p
+                  FROM generate_series(1, 30) i WHERE (7 + i) % 4 = 0
+                 ORDER BY p DESC, i LIMIT 5) s) AS by_ranking_score
+  FROM recsys_recommend('rec_both', 7, 5) WITH ORDINALITY r(item_id, score, ord);
+-- its predictions are the rating model's
+SELECT bool_and(recsys_predict('rec_both', user_id, item_id)
+                = recsys_predict('rec_m', user_id, item_id)) AS same_ratings
+  FROM rec_train;
+
 -- lateral use over several users
 SELECT count(*) AS rows, count(DISTINCT u) AS users
   FROM generate_series(1, 5) u, LATERAL recsys_recommend('rec_m', u, 3);
@@ -53,4 +75,6 @@ SELECT * FROM recsys_recommend('no_such_model', 7, 5);
 SELECT count(*) AS strict_null FROM recsys_recommend('rec_m', NULL, 5);
 
 SELECT recsys_drop('rec_m');
+SELECT recsys_drop('rec_both');
+SELECT recsys_drop('rec_ranking');
 DROP TABLE rec_train;

@@ -6,7 +6,10 @@
 -- 0.3: the ranking head (option "objective"), implicit feedback
 -- ("rating_column": null) and ranking metrics.  Stored models keep their
 -- weights: a model without the "objective" option loads as "rating", the
--- only objective 0.2 had, and serves as before.
+-- only objective 0.2 had, and serves as before; its options column says so,
+-- as it lists every option a model was trained with.
+UPDATE recsys_models SET options = options || '{"objective": "rating"}'
+ WHERE kind IN ('mf', 'dense', 'lstm') AND NOT options ? 'objective';
 
 CREATE FUNCTION recsys_evaluate_ranking(model text, source regclass, k integer DEFAULT 10, relevant_min double precision DEFAULT NULL)
 RETURNS TABLE (users bigint, hit_rate double precision, "precision" double precision, recall double precision, ndcg double precision, map double precision, coverage double precision)

@@ -40,18 +40,29 @@ SELECT e.n = (SELECT count(*) FROM dense_test) AS n_ok,
        e.mae <= e.rmse AS mae_ok
   FROM recsys_evaluate('dn_a', 'dense_test') e;
 
--- recommend: k rows, ordered by score, without rated items, scores equal
--- to predict (score_items and predict are two code paths)
+-- recommend: k rows, ordered by score, without rated items
 SELECT count(*) AS k,
        bool_and(item_id NOT IN (SELECT item_id FROM dense_train WHERE user_id = 3)) AS unrated
   FROM recsys_recommend('dn_a', 3, 10);
 SELECT bool_and(score >= next_score) AS ordered
   FROM (SELECT score, lead(score, 1, '-infinity') OVER (ORDER BY score DESC) AS next_score
           FROM recsys_recommend('dn_a', 3, 10)) s;
-SELECT bool_and(abs(score - recsys_predict('dn_a', 3, item_id)) < 1e-4) AS same_as_predict
-  FROM recsys_recommend('dn_a', 3, 10);
 SELECT count(*) = (SELECT count(DISTINCT item_id) FROM dense_train) AS all_items
   FROM recsys_recommend('dn_a', 3, 1000, exclude_rated => false);
+-- with "objective": "rating" recommend ranks by the network's rating:
+-- scores equal to predict (score_items and predict are two code paths)
+SELECT recsys_train('dense', 'dense_train', 'dn_rating', '{"seed": 1, "objective": "rating"}');
+SELECT bool_and(abs(score - recsys_predict('dn_rating', 3, item_id)) < 1e-4) AS same_as_predict
+  FROM recsys_recommend('dn_rating', 3, 10);
+-- the default objective ("both") trains the same network, then the ranking
+-- head, which recommend ranks by: the same predictions as dn_rating, and
+-- scores that are not ratings (the head's, about 0 to 1)
+SELECT bool_and(recsys_predict('dn_a', user_id, item_id)
+                = recsys_predict('dn_rating', user_id, item_id)) AS same_network
+  FROM dense_test;
+SELECT bool_and(abs(score - recsys_predict('dn_a', 3, item_id)) > 1e-3) AS not_predictions,
+       bool_or(score < 1) AS below_rating_range
+  FROM recsys_recommend('dn_a', 3, 10);
 
 -- the same seed gives the same model
 SELECT recsys_train('dense', 'dense_train', 'dn_b', '{"seed": 1}');
@@ -88,8 +99,18 @@ SELECT recsys_predict('dn_a', 100000, 5) = recsys_predict('dn_a', 200000, 5) AS 
        recsys_predict('dn_a', 5, 100000) = recsys_predict('dn_a', 5, 200000) AS same_item,
        recsys_predict('dn_a', 100000, 100000) BETWEEN 1 AND 5 AS both_in_range;
 SELECT count(*) AS k FROM recsys_recommend('dn_a', 100000, 5);
-SELECT bool_and(abs(score - recsys_predict('dn_a', 100000, item_id)) < 1e-4) AS cold_same
-  FROM recsys_recommend('dn_a', 100000, 5);
+SELECT bool_and(abs(score - recsys_predict('dn_rating', 100000, item_id)) < 1e-4) AS cold_same
+  FROM recsys_recommend('dn_rating', 100000, 5);
+-- with the ranking head an unknown user's list is the most popular items,
+-- scored by their count of training rows
+SELECT bool_and(r.score = c.n) AS cold_by_count
+  FROM recsys_recommend('dn_a', 100000, 5) r
+  JOIN (SELECT item_id, count(*) AS n FROM dense_train GROUP BY item_id) c USING (item_id);
+SELECT array_agg(item_id ORDER BY ord) =
+       (SELECT array_agg(item_id ORDER BY n DESC, item_id)
+          FROM (SELECT item_id, count(*) AS n FROM dense_train GROUP BY item_id
+                 ORDER BY n DESC, item_id LIMIT 5) s) AS cold_most_popular
+  FROM recsys_recommend('dn_a', 100000, 5) WITH ORDINALITY r(item_id, score, ord);
 
 -- storage: a new session loads the model from the tables
 CREATE TABLE dense_before AS

@@ -5,9 +5,11 @@ SET recsys.epoch_notices = off;
 
 CREATE TABLE tl_ratings AS SELECT * FROM recsys_synthetic_ratings(60, 40, 1500, 6);
 -- a few steps of a small network (the option values are also those of the
--- recsys_fit calls below)
+-- recsys_fit calls below); "objective": "rating" trains the network alone,
+-- and recommend ranks by its ratings (the default, with the ranking head,
+-- is at the end)
 SELECT recsys_train('lstm', 'tl_ratings', 'tl_m',
-                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}');
+                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4, "objective": "rating"}');
 SELECT name, kind, n_users, n_items,
        n_ratings = (SELECT count(*) FROM tl_ratings) AS all_rows,
        options->'seq_len' AS seq_len, options->>'time_column' AS time_column,
@@ -43,11 +45,11 @@ SELECT n = (SELECT count(*) FROM tl_ratings) AS all_rows, rmse < 2 AS rmse_bound
 -- model as recsys_train: only the order of each user's ratings counts
 SELECT recsys_store('tl_fit_ts',
          recsys_fit('lstm', user_id, item_id, rating, ts,
-                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}'))
+                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4, "objective": "rating"}'))
   FROM tl_ratings;
 SELECT recsys_store('tl_fit_epoch',
          recsys_fit('lstm', user_id, item_id, rating, extract(epoch FROM ts)::float8,
-                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}'))
+                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4, "objective": "rating"}'))
   FROM tl_ratings;
 SELECT bool_and(abs(recsys_predict('tl_fit_ts', user_id, item_id)
                     - recsys_predict('tl_m', user_id, item_id)) < 1e-9) AS ts_same,
@@ -63,11 +65,11 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF)
 SELECT recsys_fit('lstm', user_id, item_id, rating, ts,
-                  '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}')
+                  '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4, "objective": "rating"}')
   FROM tl_ratings;
 CREATE TABLE tl_parallel AS
 SELECT recsys_fit('lstm', user_id, item_id, rating, ts,
-                  '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}') AS model
+                  '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4, "objective": "rating"}') AS model
   FROM tl_ratings;
 RESET parallel_leader_participation;
 RESET max_parallel_workers_per_gather;
@@ -81,7 +83,7 @@ SELECT bool_and(abs(recsys_predict('tl_parallel', user_id, item_id)
 -- the order matters: reversed time trains another model
 SELECT recsys_store('tl_fit_reversed',
          recsys_fit('lstm', user_id, item_id, rating, -extract(epoch FROM ts)::float8,
-                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}'))
+                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4, "objective": "rating"}'))
   FROM tl_ratings;
 SELECT bool_or(abs(recsys_predict('tl_fit_reversed', user_id, item_id)
                    - recsys_predict('tl_m', user_id, item_id)) > 1e-6) AS reversed_differs
@@ -151,6 +153,47 @@ SELECT count(*) AS rows, count(DISTINCT user_id) AS users
                array_agg(rating ORDER BY ts, item_id) AS ratings
           FROM tl_ratings WHERE user_id <= 5 GROUP BY user_id) h,
        LATERAL recsys_recommend('tl_m', h.items, h.ratings, 3, false) r;
+
+-- the default objective ("both"): the same network, then the ranking head
+SELECT recsys_train('lstm', 'tl_ratings', 'tl_both',
+                    '{"seed": 1, "epochs": 3, "factors": 8, "hidden": 8, "seq_len": 4}');
+SELECT options->>'objective' AS objective, options->'rank_recency' AS rank_recency
+  FROM recsys_models WHERE name = 'tl_both';
+-- predict is the network's, for a training user and after a history
+SELECT bool_and(recsys_predict('tl_both', user_id, item_id)
+                = recsys_predict('tl_m', user_id, item_id)) AS same_network
+  FROM tl_ratings;
+SELECT bool_and(abs(recsys_predict('tl_both', h.items, h.ratings, i)
+                    - recsys_predict('tl_m', h.items, h.ratings, i)) < 1e-9) AS same_history_predictions
+  FROM tl_hist h, generate_series(1, 40) i;
+-- recommend ranks by the head: scores are not the network's ratings
+SELECT count(*) AS n, bool_and(abs(score - recsys_predict('tl_both', 7, item_id)) > 1e-3) AS not_predictions
+  FROM recsys_recommend('tl_both', 7, 1000, false);
+SELECT bool_and(score <= prev) AS ordered
+  FROM (SELECT score, lag(score, 1, 'infinity') OVER (ORDER BY ord) AS prev
+          FROM recsys_recommend('tl_both', 7, 40, false) WITH ORDINALITY r(item_id, score, ord)) s;
+-- from a history the user's row of the head is solved from the history's
+-- items: their ratings do not count, their order does (rank_recency), and
+-- they are left out when exclude_rated
+SELECT count(*) AS n, count(*) FILTER (WHERE r.item_id = ANY (h.items)) AS history_items_returned
+  FROM tl_hist h, LATERAL recsys_recommend('tl_both', h.items, h.ratings, 1000) r;
+SELECT bool_and(abs(a.score - b.score) < 1e-6 AND a.item_id = b.item_id) AS ratings_ignored
+  FROM tl_hist h,
+       LATERAL recsys_recommend('tl_both', h.items, array_fill(1::real, ARRAY[h.n::int]), 40, false)
+               WITH ORDINALITY a(item_id, score, ord)
+       JOIN LATERAL recsys_recommend('tl_both', h.items, array_fill(5::real, ARRAY[h.n::int]), 40, false)
+               WITH ORDINALITY b(item_id, score, ord) ON a.ord = b.ord;
+SELECT bool_or(abs(a.score - b.score) > 1e-6) AS order_counts
+  FROM tl_hist h,
+       LATERAL recsys_recommend('tl_both', h.items, h.ratings, 40, false) a
+       JOIN LATERAL (SELECT * FROM recsys_recommend('tl_both',
+                                   (SELECT array_agg(x ORDER BY o DESC) FROM unnest(h.items) WITH ORDINALITY u(x, o)),
+                                   (SELECT array_agg(x ORDER BY o DESC) FROM unnest(h.ratings) WITH ORDINALITY u(x, o)),
+                                   40, false)) b ON a.item_id = b.item_id;
+-- an empty history is a cold start: the items by their count of rows
+SELECT count(*) AS n, bool_and(r.score = c.n) AS score_is_count
+  FROM recsys_recommend('tl_both', '{}'::bigint[], '{}'::real[], 1000) r
+  JOIN (SELECT item_id, count(*) AS n FROM tl_ratings GROUP BY item_id) c USING (item_id);
 
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
 DROP TABLE tl_ratings, tl_hist, tl_parallel;

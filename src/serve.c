@@ -37,9 +37,10 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "miscadmin.h"
-#include "recsys.h"
 #include "metrics.h"
+#include "miscadmin.h"
+#include "rank.h"
+#include "recsys.h"
 #include "topk.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -434,6 +435,12 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 				 errmsg("model \"%s\" was trained without ratings", name),
 				 errdetail("RMSE and MAE compare predicted ratings with ratings."),
 				 errhint("Use recsys_evaluate_ranking(model, source) to score its lists.")));
+	if (rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model \"%s\" was trained for ranking only", name),
+				 errdetail("Its objective is \"ranking\": it predicts ranking scores, not ratings."),
+				 errhint("Use recsys_evaluate_ranking(model, source) to score its lists, or train with \"objective\": \"both\" for ratings too.")));
 
 	for (c = 0; c < 3; c++)
 		CheckSourceColumn(relid, cols[c], c == 2, NULL);
@@ -512,6 +519,30 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* qsort comparator of dense item indexes */
+static int
+CompareItemIndex(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Add the list of user_id to e against its relevant items (dense indexes,
+ * -1 for items the model does not know).  The items came in id order, so
+ * the known indexes are ascending already, but the unknown ones stand where
+ * their ids fell: sort, as the core's lookup needs them ascending.
+ */
+static void
+AddRankingUser(rs_rank_eval *e, const rs_model *m, int64 user_id,
+			   int32_t *relevant, size_t n_rel)
+{
+	qsort(relevant, n_rel, sizeof(int32_t), CompareItemIndex);
+	rs_rank_eval_user(e, m, rs_model_user_index(m, user_id), relevant, n_rel);
+}
+
 /*
  * Read the relevant rows of the source (user, item; rating >= relevant_min
  * when the model has ratings and relevant_min is given), ordered by user,
@@ -568,9 +599,7 @@ EvaluateRankingRows(const rs_model *m, Oid relid, char **cols,
 
 			if (have_user && user_id != cur_user)
 			{
-				/* items come by id: their indexes are ascending too */
-				rs_rank_eval_user(e, m, rs_model_user_index(m, cur_user),
-								  relevant, n_rel);
+				AddRankingUser(e, m, cur_user, relevant, n_rel);
 				n_rel = 0;
 			}
 			else if (have_user && item_id == prev_item)
@@ -589,7 +618,7 @@ EvaluateRankingRows(const rs_model *m, Oid relid, char **cols,
 		SPI_freetuptable(SPI_tuptable);
 	}
 	if (have_user)
-		rs_rank_eval_user(e, m, rs_model_user_index(m, cur_user), relevant, n_rel);
+		AddRankingUser(e, m, cur_user, relevant, n_rel);
 	SPI_cursor_close(portal);
 }
 
@@ -659,12 +688,14 @@ recsys_evaluate_ranking(PG_FUNCTION_ARGS)
 
 	if (res.users == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("relation \"%s\" has no relevant rows", get_rel_name(relid)),
 				 use_min ?
 				 errdetail("No row has a rating of at least %g.", PG_GETARG_FLOAT8(3)) :
 				 errdetail("It has no row with a user and an item."),
-				 errhint("Ranking metrics need at least one relevant item of one user; lower relevant_min or pass NULL to count every row.")));
+				 use_min ?
+				 errhint("Ranking metrics need at least one relevant item of one user; lower relevant_min, or pass NULL to count every row.") :
+				 errhint("Ranking metrics need at least one relevant item of one user.")));
 
 	values[0] = Int64GetDatum(res.users);
 	values[1] = Float8GetDatum(res.hit_rate);

@@ -24,13 +24,15 @@ rs_rank_eval_init(rs_rank_eval *e, int32_t n_items, int32_t k,
 	if (k < 1 || n_items < 1)
 		return rs_error_set(err, RS_ERR_PARAM, "k",
 							"k and the number of items must be at least 1");
-	e->k = k > n_items ? n_items : k;
+	e->k = k;
+	/* a list never holds more than the model's items */
+	e->list_len = k > n_items ? n_items : k;
 	e->n_items = n_items;
 	e->alloc = alloc;
 	e->listed = rs_alloc(alloc, (size_t) n_items);
 	e->scores = rs_alloc(alloc, rs_mul_size((size_t) n_items, sizeof(float)));
-	e->top = rs_alloc(alloc, rs_mul_size((size_t) e->k, sizeof(int32_t)));
-	e->top_score = rs_alloc(alloc, rs_mul_size((size_t) e->k, sizeof(float)));
+	e->top = rs_alloc(alloc, rs_mul_size((size_t) e->list_len, sizeof(int32_t)));
+	e->top_score = rs_alloc(alloc, rs_mul_size((size_t) e->list_len, sizeof(float)));
 	if (!e->listed || !e->scores || !e->top || !e->top_score)
 	{
 		rs_rank_eval_free(e);
@@ -55,7 +57,7 @@ rs_rank_eval_free(rs_rank_eval *e)
 	e->top_score = NULL;
 }
 
-/* true when item is in the ascending array a of n */
+/* true when item is in the ascending array a of n (unknown items, -1, first) */
 static bool
 contains(const int32_t *a, size_t n, int32_t item)
 {
@@ -129,7 +131,7 @@ rs_rank_eval_user(rs_rank_eval *e, const rs_model *m, int32_t u,
 		for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
 			e->scores[m->rated_items[r]] = -INFINITY;
 	}
-	n = rs_topk(e->scores, m->n_items, e->k, e->top, e->top_score);
+	n = rs_topk(e->scores, m->n_items, e->list_len, e->top, e->top_score);
 	rs_rank_eval_list(e, e->top, n, relevant, n_rel);
 }
 

@@ -26,7 +26,8 @@
 
 typedef struct rs_rank_eval
 {
-	int32_t		k;
+	int32_t		k;				/* as asked: precision divides by it */
+	int32_t		list_len;		/* min(k, n_items): the longest list */
 	int32_t		n_items;
 	const rs_allocator *alloc;
 

@@ -31,7 +31,12 @@
 #include "nn.h"
 #include "rank.h"
 
-#define RANK_MAX_THREADS 64
+/*
+ * Threads of the row solves at most; the memory estimate counts this many
+ * threads' scratch, so it is kept small (each row's solve is k^2 work on
+ * its own, and two cores are the common case).
+ */
+#define RANK_MAX_THREADS 16
 
 const char *const rs_objective_names[] = {"rating", "ranking", "both", NULL};
 

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# ranking.sh: top-k lists on MovieLens-100K (a benchmark, not a test).  Two
-# splits: "u1" (u1.base -> u1.test) and "time" (from u.data, each user's
-# newest floor(0.2 n) of its n ratings as test, as temporal.sh).  recsys
+# ranking.sh: top-k lists on MovieLens-100K (a benchmark, not a test).  Three
+# splits: "u1" (u1.base -> u1.test), "time" (from u.data, each user's
+# newest floor(0.2 n) of its n ratings as test, as temporal.sh) and "synth",
+# data of another shape from recsys_synthetic_ratings (3,000 users, 5,000
+# items; ids far outside MovieLens's ranges, beyond 32 bits for users;
+# half-star ratings from 0.5 to 5; a random 20 % as test), so that nothing is
+# judged on MovieLens-100K alone.  The generator picks the items a user rates
+# by popularity alone, which leaves nothing personal to rank by, so a row is
+# kept with probability (rating / 5)^4, as people rate more of what they like
+# (ratings missing not at random): about 195,000 of 600,000 rows remain.  recsys
 # trains popularity, mf, dense and lstm with their default options and
 # scores them with recsys_evaluate_ranking(model, test, 10, 4) (relevant:
 # test ratings >= 4; the protocol of src/core/metrics.h), plus RMSE for the
@@ -39,7 +46,7 @@ K=10
 RELEVANT_MIN=4
 LAMBDA=250
 export K RELEVANT_MIN
-SPLITS=(u1 time)
+SPLITS=(u1 time synth)
 KINDS=(popularity mf dense lstm)
 
 # ---------- inside the throw-away cluster: the recsys runs ----------
@@ -47,7 +54,25 @@ if [ -n "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
 	db=recsys_ranking
 	fresh_db "$db"
 	PSQL=(psql -X -q -At -F $'\t' -d "$db" -v ON_ERROR_STOP=1)
-	for split in "${SPLITS[@]}"; do
+	# synth: made here, and written as the TSV files ease.py reads.  Users
+	# 10^10 + 7919 u, items 500,000 + 13 i; the 1-5 star ratings moved by
+	# -0.5, 0 or +0.5 (a hash of the pair) into [0.5, 5]; a row kept with
+	# probability (rating / 5)^4 (a second hash); ts as unix time
+	RECSYS_SPLIT_DIR=$RECSYS_BENCH_OUT/synth "${PSQL[@]}" <<'SQL'
+CREATE TABLE synth_all AS
+SELECT 10000000000 + 7919 * user_id AS user_id, 500000 + 13 * item_id AS item_id,
+       least(5, greatest(0.5, rating + 0.5 * (((user_id * 31 + item_id) % 3) - 1)))::real AS rating,
+       ts, (hashint8(user_id * 100003 + item_id) % 5) = 0 AS is_test
+  FROM recsys_synthetic_ratings(3000, 5000, 600000, 7)
+ WHERE (abs(hashint8(user_id * 7 + item_id * 100019)) % 1000) / 1000.0 < power(rating / 5.0, 4);
+CREATE TABLE synth_train AS SELECT user_id, item_id, rating, ts FROM synth_all WHERE NOT is_test;
+CREATE TABLE synth_test AS SELECT user_id, item_id, rating, ts FROM synth_all WHERE is_test;
+\copy (SELECT user_id, item_id, rating, extract(epoch FROM ts)::bigint FROM synth_train) TO PROGRAM 'cat > "$RECSYS_SPLIT_DIR/train.tsv"'
+\copy (SELECT user_id, item_id, rating, extract(epoch FROM ts)::bigint FROM synth_test) TO PROGRAM 'cat > "$RECSYS_SPLIT_DIR/test.tsv"'
+ANALYZE synth_train;
+ANALYZE synth_test;
+SQL
+	for split in u1 time; do
 		# the tables from the same TSV files ease.py reads
 		RECSYS_SPLIT_DIR=$RECSYS_BENCH_OUT/$split "${PSQL[@]}" -v train="${split}_train" -v test="${split}_test" <<'SQL'
 CREATE TEMP TABLE stage (user_id integer, item_id integer, rating integer, epoch bigint);
@@ -103,7 +128,7 @@ fi
 # ---------- outside: the splits, recsys in a cluster, then ease.py ----------
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/u1" "$work/time"
+mkdir "$work/u1" "$work/time" "$work/synth"
 cp "$ml/u1.base" "$work/u1/train.tsv"
 cp "$ml/u1.test" "$work/u1/test.tsv"
 # each user's rows by time, then item id (at one timestamp the higher id counts
@@ -113,7 +138,7 @@ awk -F '\t' -v train="$work/time/train.tsv" -v test="$work/time/test.tsv" '
 	NR == FNR { n[$1]++; next }
 	{ k[$1]++; if (k[$1] > n[$1] - int(0.2 * n[$1])) print > test; else print > train }
 ' "$work/sorted.tsv" "$work/sorted.tsv"
-for split in "${SPLITS[@]}"; do
+for split in u1 time; do
 	echo "ranking.sh: split $split: $(wc -l <"$work/$split/train.tsv") training and $(wc -l <"$work/$split/test.tsv") test ratings"
 done
 
@@ -171,7 +196,7 @@ def med(split, lst, j):
 
 failed = False
 checks = []
-for split in ("u1", "time"):
+for split in ("u1", "time", "synth"):
     pop = med(split, "popularity", 4)
     print("Split %s (%d users with a relevant test rating):" % (split, med(split, "popularity", 0)))
     print()
@@ -238,7 +263,11 @@ tmp=$(mktemp)
 	echo "PostgreSQL $(cat "$work/pg_version"), commit $commit."
 	echo "Command: \`$cmd\` (MovieLens-100K from \`MOVIELENS\`, default ../shared/data/ml-100k)."
 	echo "Splits: \"u1\" is u1.base → u1.test; \"time\" is u.data with each user's newest floor(0.2 n) of its n"
-	echo "ratings (by timestamp, at one timestamp the higher item id counts as newer) as test, the rest for training."
+	echo "ratings (by timestamp, at one timestamp the higher item id counts as newer) as test, the rest for training;"
+	echo "\"synth\" is recsys_synthetic_ratings(3000, 5000, 600000, 7) with user ids 10^10 + 7919 u, item ids"
+	echo "500,000 + 13 i, the ratings moved by −0.5, 0 or +0.5 into half stars from 0.5 to 5, each row kept with"
+	echo "probability (rating / 5)⁴ (people rate more of what they like; the generator alone picks items by"
+	echo "popularity only), about 195,000 rows, a hash's 20 % as test; its time order carries no signal."
 	echo "recsys: \`recsys_train(kind, train, name)\` with default options ($reps_text; recsys.threads = $(cat "$work/threads"),"
 	echo "its default: one thread per core), timed with clock_timestamp() around the call;"
 	echo "\`recsys_evaluate_ranking(name, test, $K, $RELEVANT_MIN)\`: the users with a test rating ≥ $RELEVANT_MIN, each one's top $K"
