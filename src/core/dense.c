@@ -59,19 +59,10 @@
 #define DENSE_MAX_LAYERS 4
 #define DENSE_MAX_FACTORS 512
 #define DENSE_MAX_HIDDEN 1024
-#define DENSE_MAX_THREADS 64
 /* items per sgemm in score_items: bounds its scratch space */
 #define DENSE_CHUNK 1024
 
 /* ---------- options ---------- */
-
-static const char *const dense_optimizers[] = {"sgd", "adam", NULL};
-
-enum
-{
-	DENSE_SGD = 0,
-	DENSE_ADAM = 1
-};
 
 /* indexes into dense_options[]; keep in the same order */
 enum
@@ -104,30 +95,18 @@ static const rs_option_def dense_options[DENSE_N_OPTIONS + RS_RANK_N_OPTIONS] = 
 	"width of each hidden layer"},
 	{"layers", RS_OPT_INT, 1, 1, DENSE_MAX_LAYERS, NULL,
 	"number of hidden layers (Linear and ReLU)"},
-	{"dropout", RS_OPT_REAL, 0, 0, 0.9, NULL,
-	"probability of zeroing a hidden unit in training"},
-	{"weight_decay", RS_OPT_REAL, 0.001, 0, 10, NULL,
-	"L2 weight decay added to every gradient"},
-	{"epochs", RS_OPT_INT, 100, 1, 10000, NULL,
-	"maximum number of passes over the training rows"},
-	{"learning_rate", RS_OPT_REAL, 0.003, 1e-9, 10, NULL,
-	"step size of the optimizer"},
-	{"optimizer", RS_OPT_ENUM, DENSE_ADAM, 0, 1, dense_optimizers,
-	"\"sgd\" or \"adam\""},
-	{"batch_size", RS_OPT_INT, 256, 1, 65536, NULL,
-	"ratings per step"},
-	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
-	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
-	{"patience", RS_OPT_INT, 6, 1, 1000, NULL,
-	"epochs without a better validation RMSE before stopping"},
-	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
-	"seed of the shuffles, the initial weights and dropout"},
-	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
-	"learn user and item biases next to the network"},
-	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
-	"standard deviation of the initial embeddings"},
-	{"threads", RS_OPT_INT, 0, 0, DENSE_MAX_THREADS, NULL,
-	"OpenBLAS threads of training (0: the caller's default, recsys.threads)"},
+	RS_OPTION_DROPOUT(0, "probability of zeroing a hidden unit in training"),
+	RS_OPTION_WEIGHT_DECAY(0.001),
+	RS_OPTION_EPOCHS(100),
+	RS_OPTION_LEARNING_RATE(0.003),
+	RS_OPTION_OPTIMIZER(RS_OPTIMIZER_ADAM),
+	RS_OPTION_BATCH_SIZE(256, 65536, "ratings per step"),
+	RS_OPTION_VALIDATION_FRACTION(0.02),
+	RS_OPTION_PATIENCE(6),
+	RS_OPTION_SEED(42, "seed of the shuffles, the initial weights and dropout"),
+	RS_OPTION_BIASES(1, "learn user and item biases next to the network"),
+	RS_OPTION_INIT_STD(0.1, "standard deviation of the initial embeddings"),
+	RS_OPTION_THREADS("OpenBLAS threads of training (0: the caller's default, recsys.threads)"),
 	{"l2", RS_OPT_REAL, 0, 0, 100, NULL,
 	"L2 regularisation of the embeddings and biases, per rating"},
 	{"lazy", RS_OPT_BOOL, 0, 0, 1, NULL,
@@ -164,13 +143,8 @@ typedef struct dense_impl
 	float	   *grad;			/* (n_params) */
 	float	   *m1;				/* (n_params) Adam moments */
 	float	   *m2;
-	int32_t    *ustamp;			/* (n_users) last batch that touched u */
-	int32_t    *istamp;			/* (n_items) */
-	int32_t    *urows;			/* (bs) users of the batch */
-	int32_t    *irows;			/* (bs) items of the batch */
-	int32_t		n_urows;
-	int32_t		n_irows;
-	int32_t		batch_no;
+	nn_touched	users;			/* rows of ue and ub this batch touched */
+	nn_touched	items;			/* rows of ie and ib this batch touched */
 	float	   *x;				/* (bs, 2k) input */
 	float	   *dx;				/* (bs, 2k) */
 	float	   *act[DENSE_MAX_LAYERS];	/* (bs, h) ReLU outputs */
@@ -181,7 +155,7 @@ typedef struct dense_impl
 	float	   *y;				/* (bs) predictions */
 	float	   *dy;				/* (bs) */
 	nn_adam		adam;
-	int			saved_threads;	/* OpenBLAS threads before training, or 0 */
+	int			saved_threads;	/* nn_blas_threads_hold's, 0 when not held */
 } dense_impl;
 
 /* number of weights: embeddings, biases, layers, output */
@@ -216,43 +190,85 @@ dense_serving_bytes(const rs_params *p, int32_t n_items)
 					   rs_mul_size(h, sizeof(float)));
 }
 
-/* floats of the training workspace next to grad and moments */
-static size_t
-dense_batch_floats(const rs_params *p, size_t bs)
+/* the buffers of the training workspace, in layout order */
+enum
+{
+	DENSE_WS_GRAD,				/* (n_params) */
+	DENSE_WS_M1,				/* (n_params) Adam's moments, none for SGD */
+	DENSE_WS_M2,
+	DENSE_WS_X,					/* (bs, 2k) input */
+	DENSE_WS_DX,				/* (bs, 2k) */
+	DENSE_WS_ACT,				/* (bs, h) ReLU outputs of layer l at + 3 l */
+	DENSE_WS_DROP,				/* (bs, h) after dropout, at + 3 l */
+	DENSE_WS_MASK,				/* (bs, h) dropout factors, at + 3 l */
+	DENSE_WS_GA = DENSE_WS_ACT + 3 * DENSE_MAX_LAYERS,	/* (bs, max(h, 2k)) */
+	DENSE_WS_GB,
+	DENSE_WS_Y,					/* (bs) predictions */
+	DENSE_WS_DY,				/* (bs) */
+	DENSE_WS_USER_STAMP,		/* (n_users) stamps of nn_touched */
+	DENSE_WS_ITEM_STAMP,		/* (n_items) */
+	DENSE_WS_USER_ROWS,			/* (bs) rows a batch touched */
+	DENSE_WS_ITEM_ROWS,
+	DENSE_N_WS
+};
+
+/* bytes of each buffer of the training workspace, for batches of bs rows */
+static void
+dense_workspace(const rs_params *p, int32_t n_users, int32_t n_items,
+				size_t bs, size_t sizes[DENSE_N_WS])
 {
 	size_t		k = (size_t) p->value[OPT_FACTORS];
 	size_t		h = (size_t) p->value[OPT_HIDDEN];
 	size_t		layers = (size_t) p->value[OPT_LAYERS];
 	size_t		wide = h > 2 * k ? h : 2 * k;
+	size_t		grad = rs_mul_size(dense_param_count(p, n_users, n_items, NULL),
+								   sizeof(float));
+	bool		adam = (int) p->value[OPT_OPTIMIZER] == RS_OPTIMIZER_ADAM;
+	size_t		l;
 
-	/* x, dx, 3 per layer, ga, gb, y, dy */
-	return rs_mul_size(bs, 4 * k + 3 * layers * h + 2 * wide + 2);
+	sizes[DENSE_WS_GRAD] = grad;
+	sizes[DENSE_WS_M1] = adam ? grad : 0;
+	sizes[DENSE_WS_M2] = adam ? grad : 0;
+	sizes[DENSE_WS_X] = rs_mul_size(bs, 2 * k * sizeof(float));
+	sizes[DENSE_WS_DX] = sizes[DENSE_WS_X];
+	for (l = 0; l < DENSE_MAX_LAYERS; l++)
+	{
+		size_t		act = l < layers ? rs_mul_size(bs, h * sizeof(float)) : 0;
+
+		sizes[DENSE_WS_ACT + 3 * l] = act;
+		sizes[DENSE_WS_DROP + 3 * l] = act;
+		sizes[DENSE_WS_MASK + 3 * l] = act;
+	}
+	sizes[DENSE_WS_GA] = rs_mul_size(bs, wide * sizeof(float));
+	sizes[DENSE_WS_GB] = sizes[DENSE_WS_GA];
+	sizes[DENSE_WS_Y] = rs_mul_size(bs, sizeof(float));
+	sizes[DENSE_WS_DY] = sizes[DENSE_WS_Y];
+	sizes[DENSE_WS_USER_STAMP] = rs_mul_size((size_t) n_users, sizeof(int32_t));
+	sizes[DENSE_WS_ITEM_STAMP] = rs_mul_size((size_t) n_items, sizeof(int32_t));
+	sizes[DENSE_WS_USER_ROWS] = rs_mul_size(bs, sizeof(int32_t));
+	sizes[DENSE_WS_ITEM_ROWS] = sizes[DENSE_WS_USER_ROWS];
 }
 
-/* bytes of a training: weights, snapshot, gradient, moments, buffers */
+/* bytes of a training: weights, snapshot, serving buffers, workspace */
 static size_t
 dense_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 				   size_t n_ratings)
 {
 	size_t		np = dense_param_count(p, n_users, n_items, NULL);
 	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
-	size_t		copies = 2;		/* weights and gradient */
+	size_t		copies = 1;		/* the weights */
+	size_t		sizes[DENSE_N_WS];
 	size_t		total;
 
 	if (p->value[OPT_VALIDATION_FRACTION] > 0)
-		copies++;
-	if ((int) p->value[OPT_OPTIMIZER] == DENSE_ADAM)
-		copies += 2;
+		copies++;				/* early-stopping snapshot */
 	if (bs > n_ratings && n_ratings > 0)
 		bs = n_ratings;
 	total = rs_mul_size(rs_mul_size(np, copies), sizeof(float));
 	total = rs_add_size(total, sizeof(dense_impl));
 	total = rs_add_size(total, dense_serving_bytes(p, n_items));
-	total = rs_add_size(total, rs_mul_size(dense_batch_floats(p, bs), sizeof(float)));
-	total = rs_add_size(total, rs_mul_size(rs_add_size((size_t) n_users, (size_t) n_items),
-										   sizeof(int32_t)));
-	total = rs_add_size(total, rs_mul_size(bs, 2 * sizeof(int32_t)));
-	return total;
+	dense_workspace(p, n_users, n_items, bs, sizes);
+	return rs_add_size(total, rs_workspace_bytes(sizes, DENSE_N_WS));
 }
 
 /* carve params_buf into the tensors of the header comment and register them */
@@ -433,25 +449,8 @@ dense_batch(rs_model *m, dense_impl *impl, const rs_dataset *d,
 			   (m->n_params - impl->sparse_n) * sizeof(float));
 		for (b = 0; b < B; b++)
 		{
-			int32_t		u = uidx[b];
-			int32_t		i = iidx[b];
-
-			if (impl->ustamp[u] != impl->batch_no)
-			{
-				impl->ustamp[u] = impl->batch_no;
-				impl->urows[impl->n_urows++] = u;
-				memset(gue + (size_t) u * k, 0, k * sizeof(float));
-				if (gub)
-					gub[u] = 0.0f;
-			}
-			if (impl->istamp[i] != impl->batch_no)
-			{
-				impl->istamp[i] = impl->batch_no;
-				impl->irows[impl->n_irows++] = i;
-				memset(gie + (size_t) i * k, 0, k * sizeof(float));
-				if (gib)
-					gib[i] = 0.0f;
-			}
+			nn_touch(&impl->users, uidx[b], gue, k, gub);
+			nn_touch(&impl->items, iidx[b], gie, k, gib);
 		}
 	}
 
@@ -594,7 +593,7 @@ dense_apply(rs_model *m, dense_impl *impl, float lr)
 	if (m->params.value[OPT_LAZY] == 0)
 	{
 		/* every weight steps, as torch.optim.Adam with dense gradients */
-		if ((int) m->params.value[OPT_OPTIMIZER] == DENSE_ADAM)
+		if ((int) m->params.value[OPT_OPTIMIZER] == RS_OPTIMIZER_ADAM)
 		{
 			nn_adam_next(&impl->adam);
 			nn_adam_step(&impl->adam, w, impl->grad, impl->m1, impl->m2,
@@ -605,23 +604,25 @@ dense_apply(rs_model *m, dense_impl *impl, float lr)
 		memset(impl->grad, 0, impl->sparse_n * sizeof(float));
 		return;
 	}
-	if ((int) m->params.value[OPT_OPTIMIZER] == DENSE_ADAM)
+	if ((int) m->params.value[OPT_OPTIMIZER] == RS_OPTIMIZER_ADAM)
 	{
 		nn_adam_next(&impl->adam);
 		nn_adam_rows(&impl->adam, w, impl->grad, impl->m1, impl->m2,
-					 impl->urows, impl->n_urows, k, lr, wd);
+					 impl->users.rows, impl->users.n_rows, k, lr, wd);
 		nn_adam_rows(&impl->adam, w + ie_off, impl->grad + ie_off,
 					 impl->m1 + ie_off, impl->m2 + ie_off,
-					 impl->irows, impl->n_irows, k, lr, wd);
+					 impl->items.rows, impl->items.n_rows, k, lr, wd);
 		if (impl->biases)
 		{
 			size_t		ub = UB_OFF(impl, nu, ni);
 			size_t		ib = IB_OFF(impl, nu, ni);
 
 			nn_adam_rows(&impl->adam, w + ub, impl->grad + ub, impl->m1 + ub,
-						 impl->m2 + ub, impl->urows, impl->n_urows, 1, lr, wd);
+						 impl->m2 + ub, impl->users.rows, impl->users.n_rows,
+						 1, lr, wd);
 			nn_adam_rows(&impl->adam, w + ib, impl->grad + ib, impl->m1 + ib,
-						 impl->m2 + ib, impl->irows, impl->n_irows, 1, lr, wd);
+						 impl->m2 + ib, impl->items.rows, impl->items.n_rows,
+						 1, lr, wd);
 		}
 		nn_adam_step(&impl->adam, w + impl->sparse_n, impl->grad + impl->sparse_n,
 					 impl->m1 + impl->sparse_n, impl->m2 + impl->sparse_n,
@@ -629,100 +630,64 @@ dense_apply(rs_model *m, dense_impl *impl, float lr)
 	}
 	else
 	{
-		nn_sgd_rows(w, impl->grad, impl->urows, impl->n_urows, k, lr, wd);
-		nn_sgd_rows(w + ie_off, impl->grad + ie_off, impl->irows,
-					impl->n_irows, k, lr, wd);
+		nn_sgd_rows(w, impl->grad, impl->users.rows, impl->users.n_rows,
+					k, lr, wd);
+		nn_sgd_rows(w + ie_off, impl->grad + ie_off, impl->items.rows,
+					impl->items.n_rows, k, lr, wd);
 		if (impl->biases)
 		{
 			size_t		ub = UB_OFF(impl, nu, ni);
 			size_t		ib = IB_OFF(impl, nu, ni);
 
-			nn_sgd_rows(w + ub, impl->grad + ub, impl->urows, impl->n_urows,
-						1, lr, wd);
-			nn_sgd_rows(w + ib, impl->grad + ib, impl->irows, impl->n_irows,
-						1, lr, wd);
+			nn_sgd_rows(w + ub, impl->grad + ub, impl->users.rows,
+						impl->users.n_rows, 1, lr, wd);
+			nn_sgd_rows(w + ib, impl->grad + ib, impl->items.rows,
+						impl->items.n_rows, 1, lr, wd);
 		}
 		nn_sgd_step(w + impl->sparse_n, impl->grad + impl->sparse_n, dn, lr, wd);
 	}
 }
 
-/* allocate gradient, moments, stamps and batch buffers in one block */
+/* allocate the training workspace and point the buffers of impl into it */
 static rs_status
 dense_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
 {
 	dense_impl *impl = m->impl;
-	const rs_params *p = &m->params;
-	size_t		np = m->n_params;
-	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
-	size_t		k = (size_t) impl->k;
-	size_t		h = (size_t) impl->h;
-	size_t		wide = h > 2 * k ? h : 2 * k;
-	bool		adam = (int) p->value[OPT_OPTIMIZER] == DENSE_ADAM;
-	size_t		bytes;
-	float	   *f;
-	int32_t    *s;
+	size_t		bs = (size_t) m->params.value[OPT_BATCH_SIZE];
+	size_t		sizes[DENSE_N_WS];
+	void	   *parts[DENSE_N_WS];
+	rs_status	rc;
 	int			l;
 
 	if (bs > train->n)
 		bs = train->n;
 	impl->bs = bs;
-	bytes = rs_mul_size(np, (adam ? 3 : 1) * sizeof(float));
-	bytes = rs_add_size(bytes, rs_mul_size(dense_batch_floats(p, bs), sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size((size_t) m->n_users + (size_t) m->n_items,
-										   sizeof(int32_t)));
-	bytes = rs_add_size(bytes, rs_mul_size(bs, 2 * sizeof(int32_t)));
-	if (bytes == SIZE_MAX)
-		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
-							"the optimizer state would be too large");
-	impl->ws = rs_alloc(&m->alloc, bytes);
-	if (impl->ws == NULL)
-		return rs_error_set(err, RS_ERR_NOMEM, "",
-							"out of memory allocating %zu bytes of optimizer state",
-							bytes);
-	memset(impl->ws, 0, bytes);
-
-	f = impl->ws;
-	impl->grad = f;
-	f += np;
-	if (adam)
+	dense_workspace(&m->params, m->n_users, m->n_items, bs, sizes);
+	rc = rs_workspace_alloc(m, sizes, DENSE_N_WS, "optimizer state",
+							&impl->ws, parts, err);
+	if (rc != RS_OK)
+		return rc;
+	impl->grad = parts[DENSE_WS_GRAD];
+	impl->m1 = parts[DENSE_WS_M1];
+	impl->m2 = parts[DENSE_WS_M2];
+	impl->x = parts[DENSE_WS_X];
+	impl->dx = parts[DENSE_WS_DX];
+	for (l = 0; l < DENSE_MAX_LAYERS; l++)
 	{
-		impl->m1 = f;
-		f += np;
-		impl->m2 = f;
-		f += np;
+		impl->act[l] = parts[DENSE_WS_ACT + 3 * l];
+		impl->drop[l] = parts[DENSE_WS_DROP + 3 * l];
+		impl->mask[l] = parts[DENSE_WS_MASK + 3 * l];
 	}
-	impl->x = f;
-	f += bs * 2 * k;
-	impl->dx = f;
-	f += bs * 2 * k;
-	for (l = 0; l < impl->layers; l++)
-	{
-		impl->act[l] = f;
-		f += bs * h;
-		impl->drop[l] = f;
-		f += bs * h;
-		impl->mask[l] = f;
-		f += bs * h;
-	}
-	impl->ga = f;
-	f += bs * wide;
-	impl->gb = f;
-	f += bs * wide;
-	impl->y = f;
-	f += bs;
-	impl->dy = f;
-	f += bs;
-	s = (int32_t *) f;
-	impl->ustamp = s;
-	s += m->n_users;
-	impl->istamp = s;
-	s += m->n_items;
-	impl->urows = s;
-	s += bs;
-	impl->irows = s;
+	impl->ga = parts[DENSE_WS_GA];
+	impl->gb = parts[DENSE_WS_GB];
+	impl->y = parts[DENSE_WS_Y];
+	impl->dy = parts[DENSE_WS_DY];
+	nn_touched_init(&impl->users, parts[DENSE_WS_USER_STAMP],
+					parts[DENSE_WS_USER_ROWS]);
+	nn_touched_init(&impl->items, parts[DENSE_WS_ITEM_STAMP],
+					parts[DENSE_WS_ITEM_ROWS]);
 
 	nn_adam_init(&impl->adam);
-	impl->batch_no = 0;
 	impl->saved_threads = 0;
 	impl->item_part_ready = false;
 	return RS_OK;
@@ -737,41 +702,25 @@ dense_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 	float		lr = (float) m->params.value[OPT_LEARNING_RATE];
 	size_t		bs = impl->bs;
 	size_t		begin;
-	size_t		next_progress = RS_PROGRESS_STEP;
+	rs_progress progress;
 	double		sq = 0.0;
 
-	/* OpenBLAS's thread count is global: set it for training, restore after */
-	if (impl->saved_threads == 0)
-	{
-		impl->saved_threads =
-			nn_blas_threads_set(rs_train_threads(m, hooks, DENSE_MAX_THREADS));
-	}
+	/* OpenBLAS's thread count is process-wide: held until train_end */
+	nn_blas_threads_hold(&impl->saved_threads,
+						 rs_train_threads(m, hooks, RS_MAX_TRAIN_THREADS));
 	if (epoch > 1)
 		rs_dataset_shuffle(train, rng);
 
+	rs_progress_begin(&progress, hooks, epoch, train->n, RS_PROGRESS_STEP);
 	for (begin = 0; begin < train->n; begin += bs)
 	{
 		size_t		end = begin + bs < train->n ? begin + bs : train->n;
 
-		impl->batch_no++;
-		if (impl->batch_no == INT32_MAX)
-		{
-			memset(impl->ustamp, 0, (size_t) m->n_users * sizeof(int32_t));
-			memset(impl->istamp, 0, (size_t) m->n_items * sizeof(int32_t));
-			impl->batch_no = 1;
-		}
-		impl->n_urows = 0;
-		impl->n_irows = 0;
+		nn_touched_next_batch(&impl->users, (size_t) m->n_users);
+		nn_touched_next_batch(&impl->items, (size_t) m->n_items);
 		dense_batch(m, impl, train, begin, end, impl->grad, true, true, rng, &sq);
 		dense_apply(m, impl, lr);
-
-		if (end >= next_progress)
-		{
-			while (next_progress <= end)
-				next_progress += RS_PROGRESS_STEP;
-			if (hooks && hooks->progress)
-				hooks->progress(hooks->arg, epoch, end, train->n);
-		}
+		rs_progress_rows(&progress, end);
 	}
 	return sq / (double) train->n;
 }
@@ -785,16 +734,15 @@ dense_train_end(rs_model *m)
 
 	if (impl == NULL)
 		return;
-	if (impl->saved_threads > 0)
-		nn_blas_threads_restore(impl->saved_threads);
-	impl->saved_threads = 0;
+	nn_blas_threads_release(&impl->saved_threads);
 	rs_free(&m->alloc, impl->ws);
 	impl->ws = NULL;
 	impl->grad = impl->m1 = impl->m2 = NULL;
 	impl->x = impl->dx = impl->ga = impl->gb = impl->y = impl->dy = NULL;
 	for (l = 0; l < DENSE_MAX_LAYERS; l++)
 		impl->act[l] = impl->drop[l] = impl->mask[l] = NULL;
-	impl->ustamp = impl->istamp = impl->urows = impl->irows = NULL;
+	memset(&impl->users, 0, sizeof(impl->users));
+	memset(&impl->items, 0, sizeof(impl->items));
 	/* the weights changed: the item part is computed again when needed */
 	impl->item_part_ready = false;
 }

@@ -68,19 +68,10 @@
 #define LSTM_MAX_FACTORS 1024
 #define LSTM_MAX_HIDDEN 1024
 #define LSTM_MAX_SEQ_LEN 1000
-#define LSTM_MAX_THREADS 64
 /* a step of the LSTM costs more than a rating of mf: report more often */
 #define LSTM_PROGRESS_ROWS 4096
 
 /* ---------- options ---------- */
-
-static const char *const lstm_optimizers[] = {"sgd", "adam", NULL};
-
-enum
-{
-	LSTM_SGD = 0,
-	LSTM_ADAM = 1
-};
 
 /* indexes into lstm_options[]; keep in the same order */
 enum
@@ -118,32 +109,20 @@ static const rs_option_def lstm_options[LSTM_N_OPTIONS + RS_RANK_N_OPTIONS] = {
 	"feed the user's previous rating into each step"},
 	{"carry_state", RS_OPT_BOOL, 0, 0, 1, NULL,
 	"carry a user's state through consecutive windows of its whole history"},
-	{"dropout", RS_OPT_REAL, 0, 0, 0.9, NULL,
-	"probability of zeroing a unit of the LSTM's output in training"},
-	{"weight_decay", RS_OPT_REAL, 0, 0, 10, NULL,
-	"L2 weight decay added to every gradient"},
-	{"epochs", RS_OPT_INT, 100, 1, 10000, NULL,
-	"maximum number of passes over the training rows"},
-	{"learning_rate", RS_OPT_REAL, 0.001, 1e-9, 10, NULL,
-	"step size of the optimizer"},
-	{"optimizer", RS_OPT_ENUM, LSTM_ADAM, 0, 1, lstm_optimizers,
-	"\"sgd\" or \"adam\""},
-	{"batch_size", RS_OPT_INT, 256, 1, 65536, NULL,
-	"users (with carry_state) or windows per step"},
+	RS_OPTION_DROPOUT(0, "probability of zeroing a unit of the LSTM's output in training"),
+	RS_OPTION_WEIGHT_DECAY(0),
+	RS_OPTION_EPOCHS(100),
+	RS_OPTION_LEARNING_RATE(0.001),
+	RS_OPTION_OPTIMIZER(RS_OPTIMIZER_ADAM),
+	RS_OPTION_BATCH_SIZE(256, 65536, "users (with carry_state) or windows per step"),
 	{"clip_norm", RS_OPT_REAL, 5, 0, 1e6, NULL,
 	"largest global norm of a step's gradient (0: no clipping)"},
-	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
-	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
-	{"patience", RS_OPT_INT, 4, 1, 1000, NULL,
-	"epochs without a better validation RMSE before stopping"},
-	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
-	"seed of the shuffles, the initial weights and dropout"},
-	{"threads", RS_OPT_INT, 0, 0, LSTM_MAX_THREADS, NULL,
-	"OpenBLAS threads of training (0: the caller's default, recsys.threads)"},
-	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
-	"learn a bias per item and per user, added to the output"},
-	{"init_std", RS_OPT_REAL, 0.1, 0, 10, NULL,
-	"standard deviation of the initial item embeddings"},
+	RS_OPTION_VALIDATION_FRACTION(0.02),
+	RS_OPTION_PATIENCE(4),
+	RS_OPTION_SEED(42, "seed of the shuffles, the initial weights and dropout"),
+	RS_OPTION_THREADS("OpenBLAS threads of training (0: the caller's default, recsys.threads)"),
+	RS_OPTION_BIASES(1, "learn a bias per item and per user, added to the output"),
+	RS_OPTION_INIT_STD(0.1, "standard deviation of the initial item embeddings"),
 	RS_RANK_OPTIONS(4),
 };
 
@@ -237,7 +216,7 @@ typedef struct lstm_impl
 	float	   *dy;				/* (bs, T) */
 	float	   *target;			/* (bs, T) */
 	nn_adam		adam;
-	int			saved_threads;	/* OpenBLAS threads before training, or 0 */
+	int			saved_threads;	/* nn_blas_threads_hold's, 0 when not held */
 } lstm_impl;
 
 /* the step input for feedback: a rating centred and scaled by the range */
@@ -278,20 +257,6 @@ lstm_param_count(const rs_params *p, int32_t n_users, int32_t n_items)
 					   rs_mul_size((size_t) n_users, 2 * H + LSTM_FEEDBACK_INPUTS));
 }
 
-/* floats of the batch buffers for bs lanes */
-static size_t
-lstm_batch_floats(const rs_params *p, size_t bs)
-{
-	size_t		E = (size_t) p->value[OPT_FACTORS];
-	size_t		H = (size_t) p->value[OPT_HIDDEN];
-	size_t		T = (size_t) p->value[OPT_SEQ_LEN];
-	size_t		D = E + LSTM_FEEDBACK_INPUTS;
-	size_t		per_step = 2 * D + 5 * H + 4 * H + 3;
-
-	return rs_add_size(rs_mul_size(rs_mul_size(bs, T), per_step),
-					   rs_add_size(nn_lstm_scratch_size(bs, T, H), 2 * bs * H));
-}
-
 /* an upper bound on the windows of n_rows rows of n_users users */
 static size_t
 lstm_max_windows(const rs_params *p, int32_t n_users, size_t n_rows)
@@ -311,32 +276,95 @@ lstm_lanes(const rs_params *p, int32_t n_users, size_t n_rows)
 }
 
 /*
- * Bytes of the workspace train_begin allocates for n_rows training rows:
- * the sequences, per-user and per-window tables, carried states, the
- * gradient and optimizer moments, and the batch buffers.  The memory limit
- * check and the allocation both use it, so they cannot disagree.
+ * The buffers of the training workspace, in layout order: 8-byte members
+ * first, then floats, then int32s, so that all stay aligned.
  */
-static size_t
-lstm_workspace_bytes(const rs_params *p, int32_t n_users, int32_t n_items,
-					 size_t n_rows)
+enum
 {
-	size_t		nu = (size_t) n_users;
-	size_t		H = (size_t) p->value[OPT_HIDDEN];
-	size_t		nt = lstm_trained_count(p, n_users, n_items);
-	size_t		bs = lstm_lanes(p, n_users, n_rows);
-	bool		adam = (int) p->value[OPT_OPTIMIZER] == LSTM_ADAM;
-	size_t		bytes;
+	LSTM_WS_SEQ,				/* (n_rows) lstm_step, by user, then time */
+	LSTM_WS_USER_OFF,			/* (n_users + 1) size_t, a user's start in seq */
+	LSTM_WS_FILL,				/* (n_users + 1) size_t: counting sort */
+	LSTM_WS_RANK,				/* (n_users + 1) lstm_rank */
+	LSTM_WS_LANE_H,				/* (n_users, H) carried state in training */
+	LSTM_WS_LANE_C,
+	LSTM_WS_GRAD,				/* (n_trained) */
+	LSTM_WS_M1,					/* (n_trained) Adam's moments, none for SGD */
+	LSTM_WS_M2,
+	LSTM_WS_INP,				/* (bs, T, D) */
+	LSTM_WS_DINP,
+	LSTM_WS_H_OUT,				/* (bs, T, H) */
+	LSTM_WS_C_OUT,
+	LSTM_WS_HD,
+	LSTM_WS_MASK,
+	LSTM_WS_DH,
+	LSTM_WS_GATES,				/* (bs, T, 4H) */
+	LSTM_WS_SCRATCH,			/* nn_lstm_scratch_size(bs, T, H) */
+	LSTM_WS_H0,					/* (bs, H) */
+	LSTM_WS_C0,
+	LSTM_WS_Y,					/* (bs, T) */
+	LSTM_WS_DY,
+	LSTM_WS_TARGET,
+	LSTM_WS_N_WINDOWS,			/* (n_users + 1) int32 */
+	LSTM_WS_ORDER,
+	LSTM_WS_GROUP_NEXT,
+	LSTM_WS_SCHEDULE,			/* (lstm_max_windows) int32 */
+	LSTM_WS_WIN_USER,
+	LSTM_WS_WIN_START,
+	LSTM_WS_LANE_USER,			/* (bs) int32 */
+	LSTM_WS_LANE_START,
+	LSTM_WS_LANE_LEN,
+	LSTM_N_WS
+};
 
-	bytes = rs_mul_size(n_rows, sizeof(lstm_step));
-	bytes = rs_add_size(bytes, rs_mul_size(nu + 1, 2 * sizeof(size_t) +
-										   sizeof(lstm_rank) + 3 * sizeof(int32_t)));
-	bytes = rs_add_size(bytes, rs_mul_size(lstm_max_windows(p, n_users, n_rows),
-										   3 * sizeof(int32_t)));
-	bytes = rs_add_size(bytes, rs_mul_size(rs_mul_size(nu, 2 * H), sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size(nt, (adam ? 3 : 1) * sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size(lstm_batch_floats(p, bs), sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size(bs, 3 * sizeof(int32_t)));
-	return rs_add_size(bytes, 16 * sizeof(double));	/* alignment slack */
+/*
+ * Bytes of each buffer of the workspace train_begin allocates for n_rows
+ * training rows: the sequences, per-user and per-window tables, carried
+ * states, the gradient and optimizer moments, and the batch buffers.
+ */
+static void
+lstm_workspace(const rs_params *p, int32_t n_users, int32_t n_items,
+			   size_t n_rows, size_t sizes[LSTM_N_WS])
+{
+	size_t		users = (size_t) n_users + 1;
+	size_t		E = (size_t) p->value[OPT_FACTORS];
+	size_t		H = (size_t) p->value[OPT_HIDDEN];
+	size_t		T = (size_t) p->value[OPT_SEQ_LEN];
+	size_t		D = p->value[OPT_FEEDBACK] != 0 ? E + LSTM_FEEDBACK_INPUTS : E;
+	size_t		bs = lstm_lanes(p, n_users, n_rows);
+	size_t		steps = rs_mul_size(bs, T);
+	size_t		windows = lstm_max_windows(p, n_users, n_rows);
+	size_t		grad = rs_mul_size(lstm_trained_count(p, n_users, n_items),
+								   sizeof(float));
+	bool		adam = (int) p->value[OPT_OPTIMIZER] == RS_OPTIMIZER_ADAM;
+	int			i;
+
+	sizes[LSTM_WS_SEQ] = rs_mul_size(n_rows, sizeof(lstm_step));
+	sizes[LSTM_WS_USER_OFF] = rs_mul_size(users, sizeof(size_t));
+	sizes[LSTM_WS_FILL] = sizes[LSTM_WS_USER_OFF];
+	sizes[LSTM_WS_RANK] = rs_mul_size(users, sizeof(lstm_rank));
+	sizes[LSTM_WS_LANE_H] = rs_mul_size(rs_mul_size((size_t) n_users, H),
+										sizeof(float));
+	sizes[LSTM_WS_LANE_C] = sizes[LSTM_WS_LANE_H];
+	sizes[LSTM_WS_GRAD] = grad;
+	sizes[LSTM_WS_M1] = adam ? grad : 0;
+	sizes[LSTM_WS_M2] = adam ? grad : 0;
+	sizes[LSTM_WS_INP] = rs_mul_size(steps, D * sizeof(float));
+	sizes[LSTM_WS_DINP] = sizes[LSTM_WS_INP];
+	for (i = LSTM_WS_H_OUT; i <= LSTM_WS_DH; i++)
+		sizes[i] = rs_mul_size(steps, H * sizeof(float));
+	sizes[LSTM_WS_GATES] = rs_mul_size(steps, 4 * H * sizeof(float));
+	sizes[LSTM_WS_SCRATCH] = rs_mul_size(nn_lstm_scratch_size(bs, T, H),
+										 sizeof(float));
+	sizes[LSTM_WS_H0] = rs_mul_size(bs, H * sizeof(float));
+	sizes[LSTM_WS_C0] = sizes[LSTM_WS_H0];
+	for (i = LSTM_WS_Y; i <= LSTM_WS_TARGET; i++)
+		sizes[i] = rs_mul_size(steps, sizeof(float));
+	for (i = LSTM_WS_N_WINDOWS; i <= LSTM_WS_GROUP_NEXT; i++)
+		sizes[i] = rs_mul_size(users, sizeof(int32_t));
+	for (i = LSTM_WS_SCHEDULE; i <= LSTM_WS_WIN_START; i++)
+		sizes[i] = rs_mul_size(windows, sizeof(int32_t));
+	for (i = LSTM_WS_LANE_USER; i <= LSTM_WS_LANE_LEN; i++)
+		sizes[i] = rs_mul_size(bs, sizeof(int32_t));
 }
 
 /* bytes of a training, for the memory limit check */
@@ -346,6 +374,7 @@ lstm_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 {
 	size_t		H = (size_t) p->value[OPT_HIDDEN];
 	size_t		np = lstm_param_count(p, n_users, n_items);
+	size_t		sizes[LSTM_N_WS];
 	size_t		total;
 
 	/* the weights and states, and their early-stopping snapshot */
@@ -355,7 +384,8 @@ lstm_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 	/* the item part of the serving cache, allocated with the model */
 	total = rs_add_size(total, rs_mul_size(rs_mul_size((size_t) n_items, 4 * H),
 										   sizeof(float)));
-	total = rs_add_size(total, lstm_workspace_bytes(p, n_users, n_items, n_ratings));
+	lstm_workspace(p, n_users, n_items, n_ratings, sizes);
+	total = rs_add_size(total, rs_workspace_bytes(sizes, LSTM_N_WS));
 	return rs_add_size(total, sizeof(lstm_impl));
 }
 
@@ -785,6 +815,43 @@ lstm_order_users(rs_model *m, lstm_impl *impl, rs_rng *rng)
 		impl->order[u] = impl->rank[u].user;
 }
 
+/* point the buffers of impl at the parts of the workspace */
+static void
+lstm_point_workspace(lstm_impl *impl, void *const *parts)
+{
+	impl->seq = parts[LSTM_WS_SEQ];
+	impl->user_off = parts[LSTM_WS_USER_OFF];
+	impl->rank = parts[LSTM_WS_RANK];
+	impl->lane_h = parts[LSTM_WS_LANE_H];
+	impl->lane_c = parts[LSTM_WS_LANE_C];
+	impl->grad = parts[LSTM_WS_GRAD];
+	impl->m1 = parts[LSTM_WS_M1];
+	impl->m2 = parts[LSTM_WS_M2];
+	impl->inp = parts[LSTM_WS_INP];
+	impl->dinp = parts[LSTM_WS_DINP];
+	impl->h_out = parts[LSTM_WS_H_OUT];
+	impl->c_out = parts[LSTM_WS_C_OUT];
+	impl->hd = parts[LSTM_WS_HD];
+	impl->mask = parts[LSTM_WS_MASK];
+	impl->dh = parts[LSTM_WS_DH];
+	impl->gates = parts[LSTM_WS_GATES];
+	impl->scratch = parts[LSTM_WS_SCRATCH];
+	impl->h0 = parts[LSTM_WS_H0];
+	impl->c0 = parts[LSTM_WS_C0];
+	impl->y = parts[LSTM_WS_Y];
+	impl->dy = parts[LSTM_WS_DY];
+	impl->target = parts[LSTM_WS_TARGET];
+	impl->n_windows = parts[LSTM_WS_N_WINDOWS];
+	impl->order = parts[LSTM_WS_ORDER];
+	impl->group_next = parts[LSTM_WS_GROUP_NEXT];
+	impl->schedule = parts[LSTM_WS_SCHEDULE];
+	impl->win_user = parts[LSTM_WS_WIN_USER];
+	impl->win_start = parts[LSTM_WS_WIN_START];
+	impl->lane_user = parts[LSTM_WS_LANE_USER];
+	impl->lane_start = parts[LSTM_WS_LANE_START];
+	impl->lane_len = parts[LSTM_WS_LANE_LEN];
+}
+
 /*
  * Allocate the workspace and lay out the training rows as time-ordered
  * sequences per user (a counting sort by user, then a sort of each user's
@@ -794,103 +861,26 @@ static rs_status
 lstm_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
 {
 	lstm_impl  *impl = m->impl;
-	const rs_params *p = &m->params;
 	size_t		nu = (size_t) m->n_users;
-	size_t		H = (size_t) impl->H;
 	size_t		T = (size_t) impl->T;
-	size_t		D = (size_t) impl->D;
-	size_t		nt = impl->n_trained;
-	size_t		bs = lstm_lanes(p, m->n_users, train->n);
-	bool		adam = (int) p->value[OPT_OPTIMIZER] == LSTM_ADAM;
-	size_t		max_windows = lstm_max_windows(p, m->n_users, train->n);
-	size_t		bytes = lstm_workspace_bytes(p, m->n_users, m->n_items, train->n);
-	char	   *c;
+	size_t		sizes[LSTM_N_WS];
+	void	   *parts[LSTM_N_WS];
 	size_t	   *fill;
 	size_t		r;
 	size_t		u;
+	rs_status	rc;
 
 	if (train->time == NULL)
 		return rs_error_set(err, RS_ERR_DATA, "time_column",
 							"models of kind \"lstm\" need the time of each rating");
-	impl->bs = bs;
-	if (bytes == SIZE_MAX)
-		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
-							"the training state would be too large");
-	impl->ws = rs_alloc(&m->alloc, bytes);
-	if (impl->ws == NULL)
-		return rs_error_set(err, RS_ERR_NOMEM, "",
-							"out of memory allocating %zu bytes of training state",
-							bytes);
-	memset(impl->ws, 0, bytes);
-
-	/* 8-byte members first, then floats, then int32s: all stay aligned */
-	c = impl->ws;
-	impl->seq = (lstm_step *) c;
-	c += train->n * sizeof(lstm_step);
-	impl->user_off = (size_t *) c;
-	c += (nu + 1) * sizeof(size_t);
-	fill = (size_t *) c;
-	c += (nu + 1) * sizeof(size_t);
-	impl->rank = (lstm_rank *) c;
-	c += (nu + 1) * sizeof(lstm_rank);
-	impl->lane_h = (float *) c;
-	c += nu * H * sizeof(float);
-	impl->lane_c = (float *) c;
-	c += nu * H * sizeof(float);
-	impl->grad = (float *) c;
-	c += nt * sizeof(float);
-	if (adam)
-	{
-		impl->m1 = (float *) c;
-		c += nt * sizeof(float);
-		impl->m2 = (float *) c;
-		c += nt * sizeof(float);
-	}
-	impl->inp = (float *) c;
-	c += bs * T * D * sizeof(float);
-	impl->dinp = (float *) c;
-	c += bs * T * D * sizeof(float);
-	impl->h_out = (float *) c;
-	c += bs * T * H * sizeof(float);
-	impl->c_out = (float *) c;
-	c += bs * T * H * sizeof(float);
-	impl->hd = (float *) c;
-	c += bs * T * H * sizeof(float);
-	impl->mask = (float *) c;
-	c += bs * T * H * sizeof(float);
-	impl->dh = (float *) c;
-	c += bs * T * H * sizeof(float);
-	impl->gates = (float *) c;
-	c += bs * T * 4 * H * sizeof(float);
-	impl->scratch = (float *) c;
-	c += nn_lstm_scratch_size(bs, T, H) * sizeof(float);
-	impl->h0 = (float *) c;
-	c += bs * H * sizeof(float);
-	impl->c0 = (float *) c;
-	c += bs * H * sizeof(float);
-	impl->y = (float *) c;
-	c += bs * T * sizeof(float);
-	impl->dy = (float *) c;
-	c += bs * T * sizeof(float);
-	impl->target = (float *) c;
-	c += bs * T * sizeof(float);
-	impl->n_windows = (int32_t *) c;
-	c += (nu + 1) * sizeof(int32_t);
-	impl->order = (int32_t *) c;
-	c += (nu + 1) * sizeof(int32_t);
-	impl->group_next = (int32_t *) c;
-	c += (nu + 1) * sizeof(int32_t);
-	impl->schedule = (int32_t *) c;
-	c += max_windows * sizeof(int32_t);
-	impl->win_user = (int32_t *) c;
-	c += max_windows * sizeof(int32_t);
-	impl->win_start = (int32_t *) c;
-	c += max_windows * sizeof(int32_t);
-	impl->lane_user = (int32_t *) c;
-	c += bs * sizeof(int32_t);
-	impl->lane_start = (int32_t *) c;
-	c += bs * sizeof(int32_t);
-	impl->lane_len = (int32_t *) c;
+	impl->bs = lstm_lanes(&m->params, m->n_users, train->n);
+	lstm_workspace(&m->params, m->n_users, m->n_items, train->n, sizes);
+	rc = rs_workspace_alloc(m, sizes, LSTM_N_WS, "training state", &impl->ws,
+							parts, err);
+	if (rc != RS_OK)
+		return rc;
+	lstm_point_workspace(impl, parts);
+	fill = parts[LSTM_WS_FILL];
 
 	/* counting sort of the rows by user, then each user's by time */
 	for (r = 0; r < train->n; r++)
@@ -976,7 +966,7 @@ lstm_apply(rs_model *m, lstm_impl *impl)
 
 		nn_clip_grad_norm(bufs, &n, 1, clip);
 	}
-	if ((int) m->params.value[OPT_OPTIMIZER] == LSTM_ADAM)
+	if ((int) m->params.value[OPT_OPTIMIZER] == RS_OPTIMIZER_ADAM)
 	{
 		nn_adam_next(&impl->adam);
 		nn_adam_step(&impl->adam, m->params_buf, impl->grad, impl->m1, impl->m2,
@@ -1015,8 +1005,7 @@ lstm_train_step(rs_model *m, lstm_impl *impl, size_t B, bool carry_in,
  * carry_state).
  */
 static void
-lstm_refresh_states(rs_model *m, lstm_impl *impl, int epoch,
-					const rs_train_hooks *hooks, size_t total)
+lstm_refresh_states(rs_model *m, lstm_impl *impl, const rs_progress *progress)
 {
 	const size_t H = (size_t) impl->H;
 	const size_t nu = (size_t) m->n_users;
@@ -1073,8 +1062,7 @@ lstm_refresh_states(rs_model *m, lstm_impl *impl, int epoch,
 				lstm_scatter_state(impl, B);
 			}
 		}
-		if (hooks && hooks->progress)
-			hooks->progress(hooks->arg, epoch, total, total);
+		rs_progress_report(progress, progress->total);
 	}
 
 	/*
@@ -1085,23 +1073,10 @@ lstm_refresh_states(rs_model *m, lstm_impl *impl, int epoch,
 	memcpy(impl->state_c, impl->lane_c, nu * H * sizeof(float));
 }
 
-/* report progress every LSTM_PROGRESS_ROWS rows */
-static void
-lstm_progress(const rs_train_hooks *hooks, int epoch, size_t done,
-			  size_t total, size_t *next)
-{
-	if (done < *next)
-		return;
-	while (*next <= done)
-		*next += LSTM_PROGRESS_ROWS;
-	if (hooks && hooks->progress)
-		hooks->progress(hooks->arg, epoch, done, total);
-}
-
 /* one epoch of carry_state training: groups' windows in random interleaving */
 static double
-lstm_epoch_carry(rs_model *m, lstm_impl *impl, int epoch, rs_rng *rng,
-				 const rs_train_hooks *hooks, size_t total)
+lstm_epoch_carry(rs_model *m, lstm_impl *impl, rs_rng *rng,
+				 rs_progress *progress)
 {
 	const size_t nu = (size_t) m->n_users;
 	const size_t bs = impl->bs;
@@ -1109,7 +1084,6 @@ lstm_epoch_carry(rs_model *m, lstm_impl *impl, int epoch, rs_rng *rng,
 	size_t		g;
 	size_t		s;
 	size_t		done = 0;
-	size_t		next = LSTM_PROGRESS_ROWS;
 	double		sq = 0.0;
 
 	lstm_order_users(m, impl, rng);
@@ -1149,21 +1123,20 @@ lstm_epoch_carry(rs_model *m, lstm_impl *impl, int epoch, rs_rng *rng,
 			B++;
 		}
 		sq += lstm_train_step(m, impl, B, w > 0, rng);
-		lstm_progress(hooks, epoch, done, total, &next);
+		rs_progress_rows(progress, done);
 	}
 	return sq;
 }
 
 /* one epoch without carry_state: every window alone, shuffled */
 static double
-lstm_epoch_windows(rs_model *m, lstm_impl *impl, int epoch, rs_rng *rng,
-				   const rs_train_hooks *hooks, size_t total)
+lstm_epoch_windows(rs_model *m, lstm_impl *impl, rs_rng *rng,
+				   rs_progress *progress)
 {
 	const size_t nw = impl->n_windows_total;
 	size_t		s;
 	size_t		first;
 	size_t		done = 0;
-	size_t		next = LSTM_PROGRESS_ROWS;
 	double		sq = 0.0;
 
 	for (s = nw; s > 1; s--)
@@ -1190,7 +1163,7 @@ lstm_epoch_windows(rs_model *m, lstm_impl *impl, int epoch, rs_rng *rng,
 			done += (size_t) impl->lane_len[b];
 		}
 		sq += lstm_train_step(m, impl, B, false, rng);
-		lstm_progress(hooks, epoch, done, total, &next);
+		rs_progress_rows(progress, done);
 	}
 	return sq;
 }
@@ -1201,19 +1174,18 @@ lstm_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 				 const rs_train_hooks *hooks)
 {
 	lstm_impl  *impl = m->impl;
+	rs_progress progress;
 	double		sq;
 
-	/* OpenBLAS's thread count is global: set it for training, restore after */
-	if (impl->saved_threads == 0)
-	{
-		impl->saved_threads =
-			nn_blas_threads_set(rs_train_threads(m, hooks, LSTM_MAX_THREADS));
-	}
+	/* OpenBLAS's thread count is process-wide: held until train_end */
+	nn_blas_threads_hold(&impl->saved_threads,
+						 rs_train_threads(m, hooks, RS_MAX_TRAIN_THREADS));
+	rs_progress_begin(&progress, hooks, epoch, train->n, LSTM_PROGRESS_ROWS);
 	if (impl->carry)
-		sq = lstm_epoch_carry(m, impl, epoch, rng, hooks, train->n);
+		sq = lstm_epoch_carry(m, impl, rng, &progress);
 	else
-		sq = lstm_epoch_windows(m, impl, epoch, rng, hooks, train->n);
-	lstm_refresh_states(m, impl, epoch, hooks, train->n);
+		sq = lstm_epoch_windows(m, impl, rng, &progress);
+	lstm_refresh_states(m, impl, &progress);
 	impl->item_part_ready = false;
 	return sq / (double) train->n;
 }
@@ -1226,9 +1198,7 @@ lstm_train_end(rs_model *m)
 
 	if (impl == NULL)
 		return;
-	if (impl->saved_threads > 0)
-		nn_blas_threads_restore(impl->saved_threads);
-	impl->saved_threads = 0;
+	nn_blas_threads_release(&impl->saved_threads);
 	rs_free(&m->alloc, impl->ws);
 	impl->ws = NULL;
 	impl->seq = NULL;

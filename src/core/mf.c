@@ -41,6 +41,7 @@
 
 #include "mf.h"
 #include "model.h"
+#include "nn.h"
 #include "rank.h"
 
 /*
@@ -55,17 +56,6 @@
 #endif
 
 /* ---------- options ---------- */
-
-/* most threads one per-rating SGD epoch uses (their state is on the stack) */
-#define MF_MAX_THREADS 64
-
-static const char *const mf_optimizers[] = {"sgd", "adam", NULL};
-
-enum
-{
-	MF_SGD = 0,
-	MF_ADAM = 1
-};
 
 /* indexes into mf_options[]; keep in the same order */
 enum
@@ -91,32 +81,22 @@ enum
 static const rs_option_def mf_options[MF_N_OPTIONS + RS_RANK_N_OPTIONS] = {
 	{"factors", RS_OPT_INT, 100, 1, 4096, NULL,
 	"number of latent factors k"},
-	{"epochs", RS_OPT_INT, 200, 1, 10000, NULL,
-	"maximum number of passes over the training rows"},
-	{"learning_rate", RS_OPT_REAL, 0.015, 1e-9, 10, NULL,
-	"step size of the optimizer"},
-	{"optimizer", RS_OPT_ENUM, MF_SGD, 0, 1, mf_optimizers,
-	"\"sgd\" or \"adam\""},
-	{"batch_size", RS_OPT_INT, 1, 1, 1048576, NULL,
-	"ratings per step; 1 is per-rating SGD"},
+	RS_OPTION_EPOCHS(200),
+	RS_OPTION_LEARNING_RATE(0.015),
+	RS_OPTION_OPTIMIZER(RS_OPTIMIZER_SGD),
+	RS_OPTION_BATCH_SIZE(1, 1048576, "ratings per step; 1 is per-rating SGD"),
 	{"l2", RS_OPT_REAL, 0.07, 0, 100, NULL,
 	"L2 regularisation of the factors, per rating"},
 	{"bias_l2", RS_OPT_REAL, 0.01, 0, 100, NULL,
 	"L2 regularisation of the biases, per rating"},
 	{"lr_decay", RS_OPT_REAL, 0.97, 0.01, 1, NULL,
 	"learning rate multiplier applied after each epoch"},
-	{"validation_fraction", RS_OPT_REAL, 0.02, 0, 0.5, NULL,
-	"fraction of rows held out for early stopping (0: none, keep the last epoch)"},
-	{"patience", RS_OPT_INT, 10, 1, 1000, NULL,
-	"epochs without a better validation RMSE before stopping"},
-	{"seed", RS_OPT_INT, 42, 0, 2147483647, NULL,
-	"seed of the shuffles and the initial weights"},
-	{"biases", RS_OPT_BOOL, 1, 0, 1, NULL,
-	"learn a global mean and user and item biases"},
-	{"init_std", RS_OPT_REAL, 0.01, 0, 10, NULL,
-	"standard deviation of the initial factors"},
-	{"threads", RS_OPT_INT, 0, 0, MF_MAX_THREADS, NULL,
-	"threads of per-rating SGD (0: the caller's default, recsys.threads)"},
+	RS_OPTION_VALIDATION_FRACTION(0.02),
+	RS_OPTION_PATIENCE(10),
+	RS_OPTION_SEED(42, "seed of the shuffles and the initial weights"),
+	RS_OPTION_BIASES(1, "learn a global mean and user and item biases"),
+	RS_OPTION_INIT_STD(0.01, "standard deviation of the initial factors"),
+	RS_OPTION_THREADS("threads of per-rating SGD (0: the caller's default, recsys.threads)"),
 	RS_RANK_OPTIONS(0),
 };
 
@@ -137,14 +117,9 @@ typedef struct mf_impl
 	float	   *grad;			/* (n_params) gradient of the batch */
 	float	   *m1;				/* (n_params) Adam first moment */
 	float	   *m2;				/* (n_params) Adam second moment */
-	int32_t    *ustamp;			/* (n_users) last batch that touched u */
-	int32_t    *istamp;			/* (n_items) last batch that touched i */
-	int32_t    *urows;			/* (batch_size) users of this batch */
-	int32_t    *irows;			/* (batch_size) items of this batch */
-	int32_t		n_urows;
-	int32_t		n_irows;
-	int32_t		batch_no;		/* stamp of the current batch, from 1 */
-	int64_t		adam_t;			/* Adam step count */
+	nn_touched	users;			/* rows of p and bu this batch touched */
+	nn_touched	items;			/* rows of q and bi this batch touched */
+	nn_adam		adam;			/* Adam's step count and bias corrections */
 } mf_impl;
 
 /* bytes of the trainable weights of a model of these sizes */
@@ -165,15 +140,49 @@ mf_param_count(int k, bool biases, int32_t n_users, int32_t n_items)
 static bool
 mf_uses_batches(const rs_params *p)
 {
-	return (int) p->value[OPT_OPTIMIZER] != MF_SGD ||
+	return (int) p->value[OPT_OPTIMIZER] != RS_OPTIMIZER_SGD ||
 		(int) p->value[OPT_BATCH_SIZE] > 1;
 }
 
+/* the buffers of the minibatch path's workspace, in layout order */
+enum
+{
+	MF_WS_GRAD,					/* (n_params) gradient of the batch */
+	MF_WS_M1,					/* (n_params) Adam's moments, none for SGD */
+	MF_WS_M2,
+	MF_WS_USER_STAMP,			/* (n_users) stamps of nn_touched */
+	MF_WS_ITEM_STAMP,			/* (n_items) */
+	MF_WS_USER_ROWS,			/* (batch rows) rows a batch touched */
+	MF_WS_ITEM_ROWS,
+	MF_N_WS
+};
+
+/* bytes of each buffer of the minibatch workspace, for batches of bs rows */
+static void
+mf_workspace(const rs_params *p, int32_t n_users, int32_t n_items, size_t bs,
+			 size_t sizes[MF_N_WS])
+{
+	size_t		n_params = mf_param_count((int) p->value[OPT_FACTORS],
+										  p->value[OPT_BIASES] != 0,
+										  n_users, n_items);
+	size_t		grad = rs_mul_size(n_params, sizeof(float));
+	bool		adam = (int) p->value[OPT_OPTIMIZER] == RS_OPTIMIZER_ADAM;
+
+	sizes[MF_WS_GRAD] = grad;
+	sizes[MF_WS_M1] = adam ? grad : 0;
+	sizes[MF_WS_M2] = adam ? grad : 0;
+	sizes[MF_WS_USER_STAMP] = rs_mul_size((size_t) n_users, sizeof(int32_t));
+	sizes[MF_WS_ITEM_STAMP] = rs_mul_size((size_t) n_items, sizeof(int32_t));
+	sizes[MF_WS_USER_ROWS] = rs_mul_size(bs, sizeof(int32_t));
+	sizes[MF_WS_ITEM_ROWS] = rs_mul_size(bs, sizeof(int32_t));
+}
+
 /*
- * Bytes of a training: weights, snapshot, gradient, moments, stamps.  The
- * threads of per-rating SGD need no buffer of their own: their state
- * (mf_worker) is on the calling thread's stack, and each works on the
- * shared weights and a slice of the rows.
+ * Bytes of a training: weights, snapshot, and the minibatch workspace.  The
+ * rows are not split yet, so batch_size bounds a batch.  The threads of
+ * per-rating SGD need no buffer of their own: their state (mf_worker) is on
+ * the calling thread's stack, and each works on the shared weights and a
+ * slice of the rows.
  */
 static size_t
 mf_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
@@ -183,26 +192,18 @@ mf_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 										  p->value[OPT_BIASES] != 0,
 										  n_users, n_items);
 	size_t		copies = 1;		/* the weights */
+	size_t		sizes[MF_N_WS];
 	size_t		total;
 
 	if (p->value[OPT_VALIDATION_FRACTION] > 0)
 		copies++;				/* early-stopping snapshot */
-	if (mf_uses_batches(p))
-	{
-		copies++;				/* gradient */
-		if ((int) p->value[OPT_OPTIMIZER] == MF_ADAM)
-			copies += 2;		/* moments */
-	}
 	total = rs_mul_size(rs_mul_size(n_params, copies), sizeof(float));
 	total = rs_add_size(total, sizeof(mf_impl));
 	if (mf_uses_batches(p))
 	{
-		size_t		b = (size_t) p->value[OPT_BATCH_SIZE];
-
-		total = rs_add_size(total, rs_mul_size(rs_add_size((size_t) n_users,
-														   (size_t) n_items),
-											   sizeof(int32_t)));
-		total = rs_add_size(total, rs_mul_size(b, 2 * sizeof(int32_t)));
+		mf_workspace(p, n_users, n_items, (size_t) p->value[OPT_BATCH_SIZE],
+					 sizes);
+		total = rs_add_size(total, rs_workspace_bytes(sizes, MF_N_WS));
 	}
 	return total;
 }
@@ -411,17 +412,18 @@ static double
 mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
 			 const rs_train_hooks *hooks)
 {
+	rs_progress progress;
 	double		loss = 0.0;
 	size_t		begin;
 
+	rs_progress_begin(&progress, hooks, epoch, d->n, RS_PROGRESS_STEP);
 	for (begin = 0; begin < d->n; begin += RS_PROGRESS_STEP)
 	{
 		size_t		end = d->n - begin > RS_PROGRESS_STEP ?
 			begin + RS_PROGRESS_STEP : d->n;
 
 		mf_sgd_rows(m, d, begin, end, lr, &loss);
-		if (end - begin == RS_PROGRESS_STEP && hooks && hooks->progress)
-			hooks->progress(hooks->arg, epoch, end, d->n);
+		rs_progress_rows(&progress, end);
 	}
 	return loss / (double) d->n;
 }
@@ -504,13 +506,15 @@ static double
 mf_epoch_sgd_parallel(rs_model *m, rs_dataset *d, int epoch, float lr,
 					  int n_threads, rs_rng *rng, const rs_train_hooks *hooks)
 {
-	mf_worker	w[MF_MAX_THREADS];
+	mf_worker	w[RS_MAX_TRAIN_THREADS];	/* on the stack: no allocation */
 	size_t		part = (d->n + (size_t) n_threads - 1) / (size_t) n_threads;
+	rs_progress progress;
 	size_t		done;
 	size_t		step;
 	double		loss = 0.0;
 	int			t;
 
+	rs_progress_begin(&progress, hooks, epoch, d->n, RS_PROGRESS_STEP);
 	for (t = 0; t < n_threads; t++)
 	{
 		size_t		b = (size_t) t * part < d->n ? (size_t) t * part : d->n;
@@ -529,8 +533,7 @@ mf_epoch_sgd_parallel(rs_model *m, rs_dataset *d, int epoch, float lr,
 		for (t = 0; t < n_threads; t++)
 			w[t].shuffle = true;
 		mf_round(w, n_threads);
-		if (hooks && hooks->progress)
-			hooks->progress(hooks->arg, epoch, 0, d->n);
+		rs_progress_report(&progress, 0);
 	}
 	for (t = 0; t < n_threads; t++)
 		w[t].shuffle = false;
@@ -549,8 +552,7 @@ mf_epoch_sgd_parallel(rs_model *m, rs_dataset *d, int epoch, float lr,
 		mf_round(w, n_threads);
 
 		/* no worker runs now: the hook may longjmp */
-		if (hooks && hooks->progress)
-			hooks->progress(hooks->arg, epoch, done, d->n);
+		rs_progress_report(&progress, done);
 	}
 	for (t = 0; t < n_threads; t++)
 		loss += w[t].loss;
@@ -595,22 +597,8 @@ mf_batch_grad(const rs_model *m, mf_impl *impl, const rs_dataset *d,
 
 		if (track)
 		{
-			if (impl->ustamp[u] != impl->batch_no)
-			{
-				impl->ustamp[u] = impl->batch_no;
-				impl->urows[impl->n_urows++] = u;
-				memset(gpu, 0, (size_t) k * sizeof(float));
-				if (gbu)
-					gbu[u] = 0.0f;
-			}
-			if (impl->istamp[i] != impl->batch_no)
-			{
-				impl->istamp[i] = impl->batch_no;
-				impl->irows[impl->n_irows++] = i;
-				memset(gqi, 0, (size_t) k * sizeof(float));
-				if (gbi)
-					gbi[i] = 0.0f;
-			}
+			nn_touch(&impl->users, u, gp, (size_t) k, gbu);
+			nn_touch(&impl->items, i, gq, (size_t) k, gbi);
 		}
 
 		e = (double) d->rating[r] - mf_raw(m, impl, u, i);
@@ -656,32 +644,19 @@ mf_batch_loss_grad(const rs_model *m, const rs_dataset *d, size_t begin,
 	return mf_batch_grad(m, m->impl, d, begin, end, grad, false, NULL);
 }
 
-/* SGD step on one row of n weights at offset off of params_buf */
+/*
+ * One optimizer step on the n weights at offset off of params_buf, by the
+ * rules of nn.h inline (a step is a row of k or a single bias); no weight
+ * decay there, mf's L2 is in the gradient.
+ */
 static inline void
-mf_step_sgd(float *restrict w, const float *restrict g, size_t n, float lr)
+mf_step(rs_model *m, mf_impl *impl, size_t off, size_t n, float lr, bool adam)
 {
-	size_t		j;
-
-	for (j = 0; j < n; j++)
-		w[j] -= lr * g[j];
-}
-
-/* lazy Adam step on n weights; c1, c2 are the bias corrections */
-static inline void
-mf_step_adam(float *restrict w, const float *restrict g, float *restrict m1,
-			 float *restrict m2, size_t n, float lr, float c1, float c2)
-{
-	const float b1 = 0.9f;
-	const float b2 = 0.999f;
-	const float eps = 1e-8f;
-	size_t		j;
-
-	for (j = 0; j < n; j++)
-	{
-		m1[j] = b1 * m1[j] + (1.0f - b1) * g[j];
-		m2[j] = b2 * m2[j] + (1.0f - b2) * g[j] * g[j];
-		w[j] -= lr * (m1[j] / c1) / (sqrtf(m2[j] / c2) + eps);
-	}
+	if (adam)
+		nn_adam_update(&impl->adam, m->params_buf + off, impl->grad + off,
+					   impl->m1 + off, impl->m2 + off, n, lr, 0.0f);
+	else
+		nn_sgd_update(m->params_buf + off, impl->grad + off, n, lr, 0.0f);
 }
 
 /* apply the gradient of the current batch to the rows it touched */
@@ -692,45 +667,28 @@ mf_apply(rs_model *m, mf_impl *impl, float lr)
 	const size_t qoff = (size_t) m->n_users * k;
 	const size_t buoff = qoff + (size_t) m->n_items * k;
 	const size_t bioff = buoff + (size_t) m->n_users;
-	bool		adam = (int) m->params.value[OPT_OPTIMIZER] == MF_ADAM;
-	float		c1 = 1.0f;
-	float		c2 = 1.0f;
-	float	   *w = m->params_buf;
+	bool		adam = (int) m->params.value[OPT_OPTIMIZER] ==
+		RS_OPTIMIZER_ADAM;
 	int32_t		j;
 
 	if (adam)
+		nn_adam_next(&impl->adam);
+	for (j = 0; j < impl->users.n_rows; j++)
 	{
-		impl->adam_t++;
-		c1 = (float) (1.0 - pow(0.9, (double) impl->adam_t));
-		c2 = (float) (1.0 - pow(0.999, (double) impl->adam_t));
-	}
+		size_t		u = (size_t) impl->users.rows[j];
 
-#define MF_STEP(off, n) \
-	do { \
-		if (adam) \
-			mf_step_adam(w + (off), impl->grad + (off), impl->m1 + (off), \
-						 impl->m2 + (off), (n), lr, c1, c2); \
-		else \
-			mf_step_sgd(w + (off), impl->grad + (off), (n), lr); \
-	} while (0)
-
-	for (j = 0; j < impl->n_urows; j++)
-	{
-		size_t		u = (size_t) impl->urows[j];
-
-		MF_STEP(u * k, k);
+		mf_step(m, impl, u * k, k, lr, adam);
 		if (impl->biases)
-			MF_STEP(buoff + u, 1);
+			mf_step(m, impl, buoff + u, 1, lr, adam);
 	}
-	for (j = 0; j < impl->n_irows; j++)
+	for (j = 0; j < impl->items.n_rows; j++)
 	{
-		size_t		i = (size_t) impl->irows[j];
+		size_t		i = (size_t) impl->items.rows[j];
 
-		MF_STEP(qoff + i * k, k);
+		mf_step(m, impl, qoff + i * k, k, lr, adam);
 		if (impl->biases)
-			MF_STEP(bioff + i, 1);
+			mf_step(m, impl, bioff + i, 1, lr, adam);
 	}
-#undef MF_STEP
 }
 
 /* one epoch of minibatches; returns the mean squared error before updates */
@@ -741,89 +699,53 @@ mf_epoch_batches(rs_model *m, rs_dataset *d, int epoch, float lr,
 	mf_impl    *impl = m->impl;
 	size_t		bs = (size_t) m->params.value[OPT_BATCH_SIZE];
 	size_t		begin;
-	size_t		next_progress = RS_PROGRESS_STEP;
+	rs_progress progress;
 	double		sq = 0.0;
 
+	rs_progress_begin(&progress, hooks, epoch, d->n, RS_PROGRESS_STEP);
 	for (begin = 0; begin < d->n; begin += bs)
 	{
 		size_t		end = begin + bs < d->n ? begin + bs : d->n;
 
-		impl->batch_no++;
-		if (impl->batch_no == INT32_MAX)
-		{
-			/* stamps wrap: forget them all */
-			memset(impl->ustamp, 0, (size_t) m->n_users * sizeof(int32_t));
-			memset(impl->istamp, 0, (size_t) m->n_items * sizeof(int32_t));
-			impl->batch_no = 1;
-		}
-		impl->n_urows = 0;
-		impl->n_irows = 0;
+		nn_touched_next_batch(&impl->users, (size_t) m->n_users);
+		nn_touched_next_batch(&impl->items, (size_t) m->n_items);
 		/* the squared errors are those before the batch's step */
 		mf_batch_grad(m, impl, d, begin, end, impl->grad, true, &sq);
 		mf_apply(m, impl, lr);
-
-		if (end >= next_progress)
-		{
-			while (next_progress <= end)
-				next_progress += RS_PROGRESS_STEP;
-			if (hooks && hooks->progress)
-				hooks->progress(hooks->arg, epoch, end, d->n);
-		}
+		rs_progress_rows(&progress, end);
 	}
 	return sq / (double) d->n;
 }
 
-/* allocate the optimizer state the options need */
+/* allocate the minibatch workspace the options need */
 static rs_status
 mf_train_begin(rs_model *m, rs_dataset *train, rs_error *err)
 {
 	mf_impl    *impl = m->impl;
 	const rs_params *p = &m->params;
-	size_t		np = m->n_params;
 	size_t		bs = (size_t) p->value[OPT_BATCH_SIZE];
-	size_t		bytes;
-	char	   *ws;
+	size_t		sizes[MF_N_WS];
+	void	   *parts[MF_N_WS];
+	rs_status	rc;
 
-	impl->adam_t = 0;
-	impl->batch_no = 0;
+	nn_adam_init(&impl->adam);
 	if (!mf_uses_batches(p))
 		return RS_OK;
 	if (bs > train->n)
 		bs = train->n;
 
-	/* one block: gradient, moments (Adam), stamps, touched lists */
-	bytes = rs_mul_size(np, sizeof(float));
-	if ((int) p->value[OPT_OPTIMIZER] == MF_ADAM)
-		bytes = rs_add_size(bytes, rs_mul_size(np, 2 * sizeof(float)));
-	bytes = rs_add_size(bytes, rs_mul_size((size_t) m->n_users + (size_t) m->n_items,
-										   sizeof(int32_t)));
-	bytes = rs_add_size(bytes, rs_mul_size(bs, 2 * sizeof(int32_t)));
-	if (bytes == SIZE_MAX)
-		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
-							"the optimizer state would be too large");
-	ws = rs_alloc(&m->alloc, bytes);
-	if (ws == NULL)
-		return rs_error_set(err, RS_ERR_NOMEM, "",
-							"out of memory allocating %zu bytes of optimizer state",
-							bytes);
-	memset(ws, 0, bytes);
-	impl->ws = ws;
-	impl->grad = (float *) ws;
-	ws += np * sizeof(float);
-	if ((int) p->value[OPT_OPTIMIZER] == MF_ADAM)
-	{
-		impl->m1 = (float *) ws;
-		ws += np * sizeof(float);
-		impl->m2 = (float *) ws;
-		ws += np * sizeof(float);
-	}
-	impl->ustamp = (int32_t *) ws;
-	ws += (size_t) m->n_users * sizeof(int32_t);
-	impl->istamp = (int32_t *) ws;
-	ws += (size_t) m->n_items * sizeof(int32_t);
-	impl->urows = (int32_t *) ws;
-	ws += bs * sizeof(int32_t);
-	impl->irows = (int32_t *) ws;
+	mf_workspace(p, m->n_users, m->n_items, bs, sizes);
+	rc = rs_workspace_alloc(m, sizes, MF_N_WS, "optimizer state", &impl->ws,
+							parts, err);
+	if (rc != RS_OK)
+		return rc;
+	impl->grad = parts[MF_WS_GRAD];
+	impl->m1 = parts[MF_WS_M1];
+	impl->m2 = parts[MF_WS_M2];
+	nn_touched_init(&impl->users, parts[MF_WS_USER_STAMP],
+					parts[MF_WS_USER_ROWS]);
+	nn_touched_init(&impl->items, parts[MF_WS_ITEM_STAMP],
+					parts[MF_WS_ITEM_ROWS]);
 	return RS_OK;
 }
 
@@ -835,7 +757,7 @@ mf_train_epoch(rs_model *m, rs_dataset *train, int epoch, rs_rng *rng,
 	const rs_params *p = &m->params;
 	float		lr = (float) (p->value[OPT_LEARNING_RATE] *
 							  pow(p->value[OPT_LR_DECAY], (double) (epoch - 1)));
-	int			n_threads = rs_train_threads(m, hooks, MF_MAX_THREADS);
+	int			n_threads = rs_train_threads(m, hooks, RS_MAX_TRAIN_THREADS);
 
 	/* parallel only when every thread gets enough rows to pay its start */
 	if (!mf_uses_batches(p) && n_threads > 1 &&
@@ -862,7 +784,8 @@ mf_train_end(rs_model *m)
 	rs_free(&m->alloc, impl->ws);
 	impl->ws = NULL;
 	impl->grad = impl->m1 = impl->m2 = NULL;
-	impl->ustamp = impl->istamp = impl->urows = impl->irows = NULL;
+	memset(&impl->users, 0, sizeof(impl->users));
+	memset(&impl->items, 0, sizeof(impl->items));
 }
 
 /* ---------- serving ---------- */

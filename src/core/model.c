@@ -56,6 +56,9 @@ rs_kind_find(const char *name)
 
 /* ---------- options ---------- */
 
+/* the choices of RS_OPTION_OPTIMIZER, in the order of enum rs_optimizer */
+const char *const rs_optimizer_names[] = {"sgd", "adam", NULL};
+
 /* fill p with the defaults of kind */
 void
 rs_params_default(rs_params *p, const rs_kind *kind)
@@ -393,6 +396,46 @@ rs_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 	return total;
 }
 
+/* sum of the parts, SIZE_MAX on overflow */
+size_t
+rs_workspace_bytes(const size_t *sizes, int n_parts)
+{
+	size_t		total = 0;
+	int			i;
+
+	for (i = 0; i < n_parts; i++)
+		total = rs_add_size(total, sizes[i]);
+	return total;
+}
+
+/* one allocation for every part, each part at the end of the one before */
+rs_status
+rs_workspace_alloc(rs_model *m, const size_t *sizes, int n_parts,
+				   const char *what, void **block, void **parts,
+				   rs_error *err)
+{
+	size_t		bytes = rs_workspace_bytes(sizes, n_parts);
+	char	   *next;
+	int			i;
+
+	if (bytes == SIZE_MAX)
+		return rs_error_set(err, RS_ERR_LIMIT, "batch_size",
+							"the %s would be too large", what);
+	*block = rs_alloc(&m->alloc, bytes);
+	if (*block == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "",
+							"out of memory allocating %zu bytes of %s",
+							bytes, what);
+	memset(*block, 0, bytes);
+	next = *block;
+	for (i = 0; i < n_parts; i++)
+	{
+		parts[i] = sizes[i] > 0 ? next : NULL;
+		next += sizes[i];
+	}
+	return RS_OK;
+}
+
 /* ---------- create and free ---------- */
 
 /* create an empty model with every tensor allocated and zeroed */
@@ -485,6 +528,39 @@ rs_model_free(rs_model *m)
 	rs_free(&alloc, m->params_buf);
 	rs_free(&alloc, m->impl);
 	rs_free(&alloc, m);
+}
+
+/* ---------- progress ---------- */
+
+/* the first throttled report is due after `every` rows */
+void
+rs_progress_begin(rs_progress *pr, const rs_train_hooks *hooks, int epoch,
+				  size_t total, size_t every)
+{
+	pr->hooks = hooks;
+	pr->epoch = epoch;
+	pr->total = total;
+	pr->every = every;
+	pr->next = every;
+}
+
+/* report, and move the due mark past done (a batch may span several marks) */
+void
+rs_progress_rows(rs_progress *pr, size_t done)
+{
+	if (done < pr->next)
+		return;
+	while (pr->next <= done)
+		pr->next += pr->every;
+	rs_progress_report(pr, done);
+}
+
+/* the hook is optional: tests and tools train without one */
+void
+rs_progress_report(const rs_progress *pr, size_t done)
+{
+	if (pr->hooks && pr->hooks->progress)
+		pr->hooks->progress(pr->hooks->arg, pr->epoch, done, pr->total);
 }
 
 /* ---------- training ---------- */

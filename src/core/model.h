@@ -115,6 +115,60 @@ extern double rs_params_get(const rs_params *p, const char *name);
 /* cross-field checks of the kind, after all options are set */
 extern rs_status rs_params_check(const rs_params *p, rs_error *err);
 
+/*
+ * The options the trained kinds (mf, dense, lstm) declare alike, one macro
+ * each, so that a name, its type, bounds and help are written once.  A kind
+ * passes its own default, and its own help where the option means
+ * something particular to it.  They are one macro per option, not one
+ * block like RS_RANK_OPTIONS, because each kind lists them in its own
+ * order, and that order is what recsys_options() and the hints show.
+ */
+
+/* the values of the "optimizer" option */
+typedef enum rs_optimizer
+{
+	RS_OPTIMIZER_SGD = 0,
+	RS_OPTIMIZER_ADAM = 1
+} rs_optimizer;
+
+extern const char *const rs_optimizer_names[];
+
+/* most threads a training uses: the upper bound of every "threads" option */
+#define RS_MAX_TRAIN_THREADS 64
+
+#define RS_OPTION_EPOCHS(def) \
+	{"epochs", RS_OPT_INT, (def), 1, 10000, NULL, \
+	"maximum number of passes over the training rows"}
+#define RS_OPTION_LEARNING_RATE(def) \
+	{"learning_rate", RS_OPT_REAL, (def), 1e-9, 10, NULL, \
+	"step size of the optimizer"}
+#define RS_OPTION_OPTIMIZER(def) \
+	{"optimizer", RS_OPT_ENUM, (def), 0, 1, rs_optimizer_names, \
+	"\"sgd\" or \"adam\""}
+#define RS_OPTION_BATCH_SIZE(def, max, help) \
+	{"batch_size", RS_OPT_INT, (def), 1, (max), NULL, help}
+#define RS_OPTION_VALIDATION_FRACTION(def) \
+	{"validation_fraction", RS_OPT_REAL, (def), 0, 0.5, NULL, \
+	"fraction of rows held out for early stopping (0: none, keep the last epoch)"}
+#define RS_OPTION_PATIENCE(def) \
+	{"patience", RS_OPT_INT, (def), 1, 1000, NULL, \
+	"epochs without a better validation RMSE before stopping"}
+#define RS_OPTION_SEED(def, help) \
+	{"seed", RS_OPT_INT, (def), 0, 2147483647, NULL, help}
+#define RS_OPTION_BIASES(def, help) \
+	{"biases", RS_OPT_BOOL, (def), 0, 1, NULL, help}
+#define RS_OPTION_INIT_STD(def, help) \
+	{"init_std", RS_OPT_REAL, (def), 0, 10, NULL, help}
+/* 0, the default, is the caller's budget (rs_train_hooks.threads) */
+#define RS_OPTION_THREADS(help) \
+	{"threads", RS_OPT_INT, 0, 0, RS_MAX_TRAIN_THREADS, NULL, help}
+/* the network kinds (dense, lstm) */
+#define RS_OPTION_DROPOUT(def, help) \
+	{"dropout", RS_OPT_REAL, (def), 0, 0.9, NULL, help}
+#define RS_OPTION_WEIGHT_DECAY(def) \
+	{"weight_decay", RS_OPT_REAL, (def), 0, 10, NULL, \
+	"L2 weight decay added to every gradient"}
+
 /* ---------- data ---------- */
 
 /*
@@ -238,6 +292,29 @@ typedef struct rs_train_hooks
 
 #define RS_PROGRESS_STEP ((size_t) 1 << 16)
 
+/*
+ * An epoch's progress, reported through hooks->progress: rs_progress_rows
+ * at most once every `every` rows, so that a kind can offer it after each
+ * batch whatever the batch size, and rs_progress_report at once.  Call
+ * either only from the calling thread with no worker running: the hook may
+ * longjmp.
+ */
+typedef struct rs_progress
+{
+	const rs_train_hooks *hooks;	/* may be NULL */
+	int			epoch;
+	size_t		total;			/* rows of the epoch */
+	size_t		every;			/* rows between two throttled reports */
+	size_t		next;			/* the next throttled report is due here */
+} rs_progress;
+
+extern void rs_progress_begin(rs_progress *pr, const rs_train_hooks *hooks,
+							  int epoch, size_t total, size_t every);
+/* report done rows if a report is due */
+extern void rs_progress_rows(rs_progress *pr, size_t done);
+/* report done rows now */
+extern void rs_progress_report(const rs_progress *pr, size_t done);
+
 /* ---------- the interface of a kind ---------- */
 
 typedef struct rs_kind
@@ -346,6 +423,28 @@ extern rs_tensor *rs_model_tensor(rs_model *m, const char *name);
  */
 extern size_t rs_train_memory(const rs_params *p, int32_t n_users,
 							  int32_t n_items, size_t n_ratings);
+
+/*
+ * A kind's training workspace, laid out as llm.c lays out its parameters
+ * (train_gpt2.c: fill_in_parameter_sizes, malloc_and_point_parameters): one
+ * function of the kind fills a table with the bytes of each buffer, in
+ * layout order; the kind's memory estimate adds the table up with
+ * rs_workspace_bytes, and its train_begin allocates the sum as one zeroed
+ * block with rs_workspace_alloc, which points each buffer into it, so the
+ * estimate and the allocation cannot disagree.  Buffers follow each other
+ * without padding: a kind lists its 8-byte buffers first.
+ */
+extern size_t rs_workspace_bytes(const size_t *sizes, int n_parts);
+
+/*
+ * Allocate the n_parts buffers of sizes in one zeroed block of m's
+ * allocator, into *block (for rs_free), and point parts[i] at each (NULL
+ * for a buffer of 0 bytes).  what names the workspace in errors.
+ */
+extern rs_status rs_workspace_alloc(rs_model *m, const size_t *sizes,
+									int n_parts, const char *what,
+									void **block, void **parts,
+									rs_error *err);
 
 /*
  * Train a model of p->kind on data.  The rows of data are shuffled in place;

@@ -535,10 +535,7 @@ nn_adam_next(nn_adam *a)
 void
 nn_sgd_step(float *w, const float *g, size_t n, float lr, float wd)
 {
-	size_t		j;
-
-	for (j = 0; j < n; j++)
-		w[j] -= lr * (g[j] + wd * w[j]);
+	nn_sgd_update(w, g, n, lr, wd);
 }
 
 /*
@@ -555,20 +552,7 @@ void
 nn_adam_step(const nn_adam *a, float *restrict w, const float *restrict g, float *restrict m1,
 			 float *restrict m2, size_t n, float lr, float wd)
 {
-	const float b1 = a->beta1;
-	const float b2 = a->beta2;
-	const float step = lr / a->c1;
-	const float ic2 = 1.0f / a->c2;
-	size_t		j;
-
-	for (j = 0; j < n; j++)
-	{
-		float		gj = g[j] + wd * w[j];
-
-		m1[j] = b1 * m1[j] + (1.0f - b1) * gj;
-		m2[j] = b2 * m2[j] + (1.0f - b2) * gj * gj;
-		w[j] -= step * m1[j] / (sqrtf(m2[j] * ic2) + a->eps);
-	}
+	nn_adam_update(a, w, g, m1, m2, n, lr, wd);
 }
 
 /* SGD on the listed rows of a table */
@@ -600,6 +584,31 @@ nn_adam_rows(const nn_adam *a, float *table, const float *g, float *m1,
 
 		nn_adam_step(a, table + off, g + off, m1 + off, m2 + off, d, lr, wd);
 	}
+}
+
+/* ---------- rows a minibatch touched ---------- */
+
+/* no batch yet: a stamp of 0 is older than every batch */
+void
+nn_touched_init(nn_touched *t, int32_t *stamp, int32_t *rows)
+{
+	t->stamp = stamp;
+	t->rows = rows;
+	t->n_rows = 0;
+	t->batch = 0;
+}
+
+/* a new stamp; when the stamps would wrap, forget them all */
+void
+nn_touched_next_batch(nn_touched *t, size_t n_table)
+{
+	t->batch++;
+	if (t->batch == INT32_MAX)
+	{
+		memset(t->stamp, 0, n_table * sizeof(int32_t));
+		t->batch = 1;
+	}
+	t->n_rows = 0;
 }
 
 /* ---------- gradient clipping ---------- */
@@ -647,4 +656,21 @@ void
 nn_blas_threads_restore(int saved)
 {
 	openblas_set_num_threads(saved);
+}
+
+/* set the count unless already held */
+void
+nn_blas_threads_hold(int *saved, int threads)
+{
+	if (*saved == 0)
+		*saved = nn_blas_threads_set(threads);
+}
+
+/* put back the count before the hold, if any */
+void
+nn_blas_threads_release(int *saved)
+{
+	if (*saved > 0)
+		nn_blas_threads_restore(*saved);
+	*saved = 0;
 }

@@ -22,8 +22,10 @@
 #ifndef RECSYS_NN_H
 #define RECSYS_NN_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rng.h"
 
@@ -192,6 +194,16 @@ extern double nn_mse_loss(float *dpred,	/* (B) */
 extern int	nn_blas_threads_set(int threads);
 extern void nn_blas_threads_restore(int saved);
 
+/*
+ * The same as a hold a training keeps in its state: *saved is 0 while
+ * nothing is held.  The first nn_blas_threads_hold sets the count and keeps
+ * the one before in *saved, later ones do nothing (a kind learns its
+ * budget with the hooks of its first epoch, and holds it to the end);
+ * nn_blas_threads_release puts the kept count back and clears *saved.
+ */
+extern void nn_blas_threads_hold(int *saved, int threads);
+extern void nn_blas_threads_release(int *saved);
+
 /* ---------- optimizers ---------- */
 
 /* Adam state shared by every tensor of a model: step count and constants */
@@ -224,6 +236,54 @@ extern void nn_adam_step(const nn_adam *a, float *w, const float *g,
 						 float *m1, float *m2, size_t n, float lr, float wd);
 
 /*
+ * The two rules themselves, written once: nn_sgd_step and nn_adam_step are
+ * these over a whole buffer, and the mf kind calls them inline for the two
+ * short rows of each rating, where a call per row would cost more than the
+ * step.
+ */
+static inline void
+nn_sgd_update(float *restrict w, const float *restrict g, size_t n,
+			  float lr, float wd)
+{
+	size_t		j;
+
+	/*
+	 * Without decay, g + 0 w is g to the bit for any finite w, but the
+	 * compiler may not drop the term (w could be infinite): drop it here,
+	 * which keeps mf's minibatch SGD as fast as its own loop was.
+	 */
+	if (wd == 0.0f)
+	{
+		for (j = 0; j < n; j++)
+			w[j] -= lr * g[j];
+		return;
+	}
+	for (j = 0; j < n; j++)
+		w[j] -= lr * (g[j] + wd * w[j]);
+}
+
+static inline void
+nn_adam_update(const nn_adam *a, float *restrict w, const float *restrict g,
+			   float *restrict m1, float *restrict m2, size_t n, float lr,
+			   float wd)
+{
+	const float b1 = a->beta1;
+	const float b2 = a->beta2;
+	const float step = lr / a->c1;
+	const float ic2 = 1.0f / a->c2;
+	size_t		j;
+
+	for (j = 0; j < n; j++)
+	{
+		float		gj = g[j] + wd * w[j];
+
+		m1[j] = b1 * m1[j] + (1.0f - b1) * gj;
+		m2[j] = b2 * m2[j] + (1.0f - b2) * gj * gj;
+		w[j] -= step * m1[j] / (sqrtf(m2[j] * ic2) + a->eps);
+	}
+}
+
+/*
  * Lazy (sparse) updates of an embedding table: only the n_rows rows listed
  * in rows are stepped, as torch.optim.SparseAdam does, so a step costs
  * O(rows * d) whatever the size of the table.  g, m1, m2 have the table's
@@ -234,6 +294,50 @@ extern void nn_sgd_rows(float *table, const float *g, const int32_t *rows,
 extern void nn_adam_rows(const nn_adam *a, float *table, const float *g,
 						 float *m1, float *m2, const int32_t *rows,
 						 size_t n_rows, size_t d, float lr, float wd);
+
+/* ---------- rows a minibatch touched ---------- */
+
+/*
+ * The rows of a table (an embedding and its bias) that the current
+ * minibatch touched, for the lazy updates above: the first touch of a row
+ * in a batch zeroes its gradient and lists the row, so that a step reads
+ * and writes only the listed rows.  A stamp per row, the number of the
+ * batch that touched it last, tells a first touch without clearing
+ * anything between batches.
+ */
+typedef struct nn_touched
+{
+	int32_t    *stamp;			/* (table rows) batch that touched it last */
+	int32_t    *rows;			/* (batch size) rows this batch touched */
+	int32_t		n_rows;			/* entries of rows */
+	int32_t		batch;			/* number of the current batch, from 1 */
+} nn_touched;
+
+/* point t at a zeroed stamp per row of the table and a list for a batch */
+extern void nn_touched_init(nn_touched *t, int32_t *stamp, int32_t *rows);
+
+/*
+ * Start the next batch, with no row touched yet; n_table, the rows of the
+ * table, is only read when the stamps wrap and are cleared.
+ */
+extern void nn_touched_next_batch(nn_touched *t, size_t n_table);
+
+/*
+ * The batch touches row: the first time, list it and zero its gradient,
+ * d floats at grad + row * d and grad_bias[row] (grad_bias may be NULL).
+ * Inline: the mf kind calls it for every rating of a batch.
+ */
+static inline void
+nn_touch(nn_touched *t, int32_t row, float *grad, size_t d, float *grad_bias)
+{
+	if (t->stamp[row] == t->batch)
+		return;
+	t->stamp[row] = t->batch;
+	t->rows[t->n_rows++] = row;
+	memset(grad + (size_t) row * d, 0, d * sizeof(float));
+	if (grad_bias)
+		grad_bias[row] = 0.0f;
+}
 
 /*
  * Gradient clipping by global norm (Pascanu, Mikolov and Bengio, "On the

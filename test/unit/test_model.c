@@ -472,6 +472,122 @@ test_train_bad_data(void)
 	unit_free_dataset(&d);
 }
 
+/* parts back to back, zeroed, NULL when empty; an overflow is refused */
+static void
+test_workspace(void)
+{
+	size_t		sizes[4] = {8, 0, 12, 4};
+	size_t		huge[2] = {SIZE_MAX - 4, 8};
+	void	   *parts[4];
+	void	   *block = NULL;
+	rs_model	m;
+	rs_error	err;
+	size_t		j;
+
+	memset(&m, 0, sizeof(m));
+	m.alloc = rs_malloc_allocator;
+	CHECK(rs_workspace_bytes(sizes, 4) == 24);
+	CHECK(rs_workspace_alloc(&m, sizes, 4, "test state", &block, parts,
+							 &err) == RS_OK);
+	CHECK(parts[0] == block && parts[1] == NULL);
+	CHECK((char *) parts[2] == (char *) block + 8);
+	CHECK((char *) parts[3] == (char *) block + 20);
+	for (j = 0; j < 24; j++)
+		CHECK(((char *) block)[j] == 0);
+	rs_free(&m.alloc, block);
+
+	CHECK(rs_workspace_bytes(huge, 2) == SIZE_MAX);
+	CHECK(rs_workspace_alloc(&m, huge, 2, "test state", &block, parts,
+							 &err) == RS_ERR_LIMIT);
+	CHECK(strcmp(err.message, "the test state would be too large") == 0);
+}
+
+static size_t progress_calls;
+static size_t progress_last;
+
+static void
+count_progress(void *arg, int epoch, size_t done, size_t total)
+{
+	CHECK(epoch == 3 && total == 35);
+	progress_calls++;
+	progress_last = done;
+}
+
+/*
+ * A throttled report is due every 10 rows: a batch that passes several
+ * marks reports once, and the next is due at the mark after it.
+ */
+static void
+test_progress_throttle(void)
+{
+	rs_train_hooks hooks;
+	rs_progress pr;
+
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.progress = count_progress;
+	progress_calls = 0;
+	rs_progress_begin(&pr, &hooks, 3, 35, 10);
+	rs_progress_rows(&pr, 5);
+	CHECK(progress_calls == 0);
+	rs_progress_rows(&pr, 10);
+	CHECK(progress_calls == 1 && progress_last == 10);
+	rs_progress_rows(&pr, 12);
+	rs_progress_rows(&pr, 31);
+	CHECK(progress_calls == 2 && progress_last == 31);
+	rs_progress_rows(&pr, 35);
+	CHECK(progress_calls == 2);
+	rs_progress_report(&pr, 35);
+	CHECK(progress_calls == 3 && progress_last == 35);
+
+	rs_progress_begin(&pr, NULL, 3, 35, 10);	/* no hooks: no call */
+	rs_progress_rows(&pr, 20);
+	rs_progress_report(&pr, 35);
+	CHECK(progress_calls == 3);
+}
+
+/*
+ * The options the trained kinds declare with the RS_OPTION macros agree in
+ * type and bounds (batch_size's upper bound is the kind's own).
+ */
+static void
+test_shared_options(void)
+{
+	static const char *const shared[] = {"epochs", "learning_rate",
+		"optimizer", "batch_size", "validation_fraction", "patience", "seed",
+		"biases", "init_std", "threads", NULL};
+	const rs_kind *const kinds[] = {&rs_kind_mf, &rs_kind_dense, &rs_kind_lstm};
+	int			n;
+	int			k;
+
+	for (n = 0; shared[n] != NULL; n++)
+	{
+		const rs_option_def *first = NULL;
+
+		for (k = 0; k < 3; k++)
+		{
+			rs_params	p;
+			const rs_option_def *def;
+			int			idx;
+
+			rs_params_default(&p, kinds[k]);
+			idx = rs_params_find(&p, shared[n]);
+			CHECK_MSG(idx >= 0, "%s has no %s", kinds[k]->name, shared[n]);
+			if (idx < 0)
+				continue;
+			def = &kinds[k]->options[idx];
+			if (first == NULL)
+				first = def;
+			CHECK_MSG(def->type == first->type && def->min == first->min &&
+					  (def->max == first->max ||
+					   strcmp(shared[n], "batch_size") == 0) &&
+					  def->choices == first->choices,
+					  "%s's %s differs", kinds[k]->name, shared[n]);
+		}
+	}
+	CHECK(strcmp(rs_optimizer_names[RS_OPTIMIZER_SGD], "sgd") == 0);
+	CHECK(strcmp(rs_optimizer_names[RS_OPTIMIZER_ADAM], "adam") == 0);
+}
+
 void
 suite_model(void)
 {
@@ -479,6 +595,9 @@ suite_model(void)
 	unit_run("model_params_errors", test_params_errors);
 	unit_run("model_dataset_shuffle_slice", test_dataset_shuffle_slice);
 	unit_run("model_train_memory", test_train_memory);
+	unit_run("model_workspace", test_workspace);
+	unit_run("model_progress_throttle", test_progress_throttle);
+	unit_run("model_shared_options", test_shared_options);
 	unit_run("model_create", test_model_create);
 	unit_run("model_id_lookup", test_id_lookup);
 	unit_run("model_rated_index", test_rated_index);

@@ -827,6 +827,88 @@ test_nn_optimizers(void)
 }
 
 /* every test of nn.c */
+/*
+ * The first touch of a row in a batch lists it and zeroes its gradient
+ * row and bias; later touches in the batch do nothing; a new batch starts
+ * over; when the stamps wrap they are all forgotten.
+ */
+static void
+test_nn_touched_rows(void)
+{
+	int32_t		stamp[5] = {0};
+	int32_t		rows[4];
+	float		grad[5 * 2];
+	float		bias[5];
+	nn_touched	t;
+	int			j;
+
+	for (j = 0; j < 10; j++)
+		grad[j] = 1.0f;
+	for (j = 0; j < 5; j++)
+		bias[j] = 1.0f;
+	nn_touched_init(&t, stamp, rows);
+	nn_touched_next_batch(&t, 5);
+	nn_touch(&t, 2, grad, 2, bias);
+	grad[4] = 7.0f;				/* accumulated after the first touch */
+	nn_touch(&t, 2, grad, 2, bias);
+	nn_touch(&t, 4, grad, 2, NULL);
+	CHECK(t.n_rows == 2 && rows[0] == 2 && rows[1] == 4);
+	CHECK(grad[4] == 7.0f && grad[5] == 0.0f && bias[2] == 0.0f);
+	CHECK(grad[8] == 0.0f && grad[9] == 0.0f && bias[4] == 1.0f);
+	CHECK(grad[0] == 1.0f && grad[2] == 1.0f && bias[0] == 1.0f);
+
+	nn_touched_next_batch(&t, 5);
+	CHECK(t.n_rows == 0);
+	nn_touch(&t, 2, grad, 2, bias);
+	CHECK(t.n_rows == 1 && grad[4] == 0.0f);
+
+	/* the stamp of the batch before the wrap must not count after it */
+	t.batch = INT32_MAX - 1;
+	nn_touch(&t, 1, grad, 2, bias);
+	nn_touched_next_batch(&t, 5);
+	CHECK(t.batch == 1 && stamp[1] == 0 && stamp[2] == 0);
+	nn_touch(&t, 1, grad, 2, bias);
+	CHECK(t.n_rows == 1 && rows[0] == 1);
+}
+
+/*
+ * With no weight decay the shared SGD rule is w -= lr g to the bit, signed
+ * zeros included: mf's minibatch SGD takes it for its own.
+ */
+static void
+test_nn_sgd_no_decay(void)
+{
+	float		w[6] = {1.5f, -0.0f, 0.0f, -3.25f, 1e-30f, -0.0f};
+	float		g[6] = {0.3f, -0.0f, -0.0f, 1e-7f, -2.0f, 0.0f};
+	float		ref[6];
+	int			j;
+
+	for (j = 0; j < 6; j++)
+		ref[j] = w[j] - 0.01f * g[j];
+	nn_sgd_update(w, g, 6, 0.01f, 0.0f);
+	CHECK(memcmp(w, ref, sizeof(w)) == 0);
+}
+
+/* OpenBLAS's count is set by the first hold only, and put back once */
+static void
+test_nn_blas_threads_hold(void)
+{
+	int			before = nn_blas_threads_set(1);
+	int			saved = 0;
+
+	nn_blas_threads_restore(before);
+	nn_blas_threads_hold(&saved, 1);
+	CHECK(saved == before);
+	nn_blas_threads_hold(&saved, 2);
+	CHECK(saved == before);
+	CHECK(nn_blas_threads_set(1) == 1);
+	nn_blas_threads_release(&saved);
+	CHECK(saved == 0);
+	CHECK(nn_blas_threads_set(before) == before);
+	nn_blas_threads_release(&saved);	/* nothing held: no change */
+	CHECK(nn_blas_threads_set(before) == before);
+}
+
 void
 suite_nn(void)
 {
@@ -841,4 +923,7 @@ suite_nn(void)
 	unit_run("nn_lstm_gradient", test_nn_lstm_gradient);
 	unit_run("nn_lstm_window_gradient", test_nn_lstm_window_gradient);
 	unit_run("nn_clip_grad_norm", test_nn_clip_grad_norm);
+	unit_run("nn_touched_rows", test_nn_touched_rows);
+	unit_run("nn_sgd_no_decay", test_nn_sgd_no_decay);
+	unit_run("nn_blas_threads_hold", test_nn_blas_threads_hold);
 }
