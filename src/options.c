@@ -458,7 +458,8 @@ ParamsToJsonb(const rs_params *params)
 
 /*
  * Metrics of a trained model: the best epoch and its validation RMSE, total
- * training time, epochs run, and the per-epoch history.
+ * training time (the epochs and the ranking head), the head's part of it,
+ * epochs run, and the per-epoch history.
  */
 Jsonb *
 MetricsToJsonb(const rs_model *m)
@@ -471,6 +472,7 @@ MetricsToJsonb(const rs_model *m)
 
 	for (e = 0; e < m->n_epochs; e++)
 		seconds += m->history[(size_t) e * RS_HISTORY_COLS + 3];
+	seconds += m->rank_seconds;
 	if (m->best_epoch >= 1 && m->best_epoch <= m->n_epochs)
 		best_rmse = m->history[(size_t) (m->best_epoch - 1) * RS_HISTORY_COLS + 2];
 
@@ -481,6 +483,8 @@ MetricsToJsonb(const rs_model *m)
 	push_number(&state, best_rmse);
 	push_key(&state, "train_seconds");
 	push_number(&state, seconds);
+	push_key(&state, "rank_seconds");
+	push_number(&state, m->rank_seconds);
 	push_key(&state, "n_epochs");
 	push_int(&state, m->n_epochs);
 	push_key(&state, "history");

@@ -655,6 +655,8 @@ train_state(FitState *state, MemoryContext model_cxt)
 	size_t		need;
 	char	   *old_activity;
 	int			len;
+	rs_fp_mode	fp_mode;
+	rs_status	rc;
 
 	if (rs_ratings_finish(state->ratings, &data, &err) != RS_OK)
 		ReportCoreError(&err, NULL);
@@ -675,7 +677,22 @@ train_state(FitState *state, MemoryContext model_cxt)
 	old_activity[len] = '\0';
 
 	RecsysAllocatorInit(&alloc, model_cxt);
-	if (rs_model_train(params, &data, &alloc, &hooks, &model, &err) != RS_OK)
+	/*
+	 * A cancel raised in a hook leaves the core without restoring the
+	 * floating-point mode it trains in (subnormals flushed to zero); the
+	 * backend must not keep it.
+	 */
+	fp_mode = rs_fp_current();
+	PG_TRY();
+	{
+		rc = rs_model_train(params, &data, &alloc, &hooks, &model, &err);
+	}
+	PG_FINALLY();
+	{
+		rs_fp_restore(fp_mode);
+	}
+	PG_END_TRY();
+	if (rc != RS_OK)
 		ReportCoreError(&err, psprintf("training a model of kind \"%s\"",
 									   state->kind->name));
 

@@ -889,5 +889,6 @@ const rs_kind rs_kind_dense = {
 	dense_predict,
 	dense_score_items,
 	false,						/* not sequential */
-	NULL
+	NULL,
+	false						/* scores are ratings */
 };

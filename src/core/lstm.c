@@ -1418,5 +1418,6 @@ const rs_kind rs_kind_lstm = {
 	lstm_predict,
 	lstm_score_items,
 	true,						/* sequential */
-	lstm_score_history
+	lstm_score_history,
+	false						/* scores are ratings */
 };

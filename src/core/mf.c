@@ -849,5 +849,6 @@ const rs_kind rs_kind_mf = {
 	mf_predict,
 	mf_score_items,
 	false,						/* not sequential */
-	NULL
+	NULL,
+	false						/* scores are ratings */
 };

@@ -885,9 +885,12 @@ train_model(const rs_params *p, rs_dataset *data,
 	/* the ranking head learns from every row, the held-out ones included */
 	if (rs_rank_enabled(p))
 	{
+		double		t0 = now_seconds();
+
 		rc = rs_rank_train(m, data, hooks, err);
 		if (rc != RS_OK)
 			goto fail;
+		m->rank_seconds = now_seconds() - t0;
 	}
 
 	/* the history tensor has one row per epoch run */
@@ -1087,7 +1090,7 @@ rs_model_takes_history(const rs_model *m, bool for_predict)
 bool
 rs_model_scores_are_ratings(const rs_model *m)
 {
-	return m->rank_user == NULL && m->rating_min < m->rating_max;
+	return m->rank_user == NULL && !m->kind->scores_are_counts;
 }
 
 /* clipped prediction of item i after a history given at query time */

@@ -67,6 +67,7 @@ extern rs_status rs_error_set(rs_error *err, rs_status code, const char *field,
  */
 typedef unsigned int rs_fp_mode;
 extern rs_fp_mode rs_fp_flush_subnormals(void);
+extern rs_fp_mode rs_fp_current(void);
 extern void rs_fp_restore(rs_fp_mode saved);
 
 /* ---------- options ---------- */
@@ -263,6 +264,7 @@ typedef struct rs_model
 	float	   *rank_user;		/* (n_users, rank_factors) */
 	float	   *rank_item;		/* (n_items, rank_factors) */
 	float	   *item_count;		/* (n_items) training rows of each item */
+	double		rank_seconds;	/* training time of the head; not stored */
 
 	/* Trainable weights: one buffer, carved into tensors by the kind */
 	float	   *params_buf;		/* (n_params) */
@@ -386,6 +388,12 @@ typedef struct rs_kind
 								  const float *ratings, size_t n,
 								  const int32_t *cands, size_t n_cands,
 								  float *out, rs_error *err);
+
+	/*
+	 * True when score_items gives counts of training rows, not ratings
+	 * (popularity): recommend's scores are not clipped to the rating range.
+	 */
+	bool		scores_are_counts;
 } rs_kind;
 
 /*

@@ -174,5 +174,6 @@ const rs_kind rs_kind_popularity = {
 	pop_predict,
 	pop_score_items,
 	false,						/* not sequential */
-	NULL
+	NULL,
+	true						/* scores are row counts */
 };

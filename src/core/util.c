@@ -137,6 +137,17 @@ rs_fp_flush_subnormals(void)
 #endif
 }
 
+/* the calling thread's mode, to restore after a training that may not return */
+rs_fp_mode
+rs_fp_current(void)
+{
+#if defined(__SSE__)
+	return _mm_getcsr();
+#else
+	return 0;
+#endif
+}
+
 /* restore the mode rs_fp_flush_subnormals returned */
 void
 rs_fp_restore(rs_fp_mode saved)
