@@ -656,7 +656,7 @@ train_state(FitState *state, MemoryContext model_cxt)
 	char	   *old_activity;
 	int			len;
 	rs_fp_mode	fp_mode;
-	rs_status	rc;
+	volatile rs_status rc = RS_OK;
 
 	if (rs_ratings_finish(state->ratings, &data, &err) != RS_OK)
 		ReportCoreError(&err, NULL);

@@ -4,16 +4,20 @@
  *		The ranking head shared by every kind: implicit alternating least
  *		squares (see rank.h for the loss and the references).
  *
- * A half sweep fixes one side (say H, the items) and solves each user row
- * exactly:
+ * A half sweep fixes one side (say H, the items) and updates each user row
+ * towards the solution of
  *
  *	 (alpha0 H^T H + sum_i c_ui h_i h_i^T + lambda_u I) w_u = sum_i c_ui h_i
  *
  * with lambda_u = lambda (n_u + alpha0 n_items).  H^T H is one ssyrk for
- * the whole sweep; the rest is per row and linear in its pairs.  Rows are
- * independent, so threads take contiguous ranges of them with scratch
- * allocated up front (worker threads never allocate).  The k x k systems
- * are solved by Cholesky in double precision.
+ * the whole sweep; the rest is per row and linear in its pairs.  By default
+ * a few conjugate-gradient steps start from the row's current value: the
+ * system changes little from one sweep to the next, so they land close to
+ * the exact solution at O(k^2 + n k) a step, where forming the system costs
+ * O(n k^2) and its Cholesky O(k^3).  "rank_cg_steps": 0 solves exactly, by
+ * Cholesky in double precision (as the fold-in of a query-time history
+ * always does).  Rows are independent, so threads take contiguous ranges of
+ * them with scratch allocated up front (worker threads never allocate).
  *
  * Copyright (c) 2026, recsys developers
  *
@@ -100,11 +104,11 @@ rs_rank_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 	total = rs_mul_size(rs_add_size((size_t) n_users, (size_t) n_items), k);
 	total = rs_add_size(total, (size_t) n_items);
 	total = rs_mul_size(total, sizeof(float));
-	/* both groupings, the row order by time, the Gramian */
+	/* both groupings, the row order by time, the Gramian (three copies) */
 	total = rs_add_size(total, csr_bytes((size_t) n_users, n_ratings));
 	total = rs_add_size(total, csr_bytes((size_t) n_items, n_ratings));
 	total = rs_add_size(total, rs_mul_size(n_ratings, sizeof(size_t)));
-	total = rs_add_size(total, rs_mul_size(k * k, sizeof(float) + sizeof(double)));
+	total = rs_add_size(total, rs_mul_size(k * k, 2 * sizeof(float) + sizeof(double)));
 	total = rs_add_size(total, rs_mul_size(RANK_MAX_THREADS,
 										   thread_scratch_bytes((int) k)));
 	return total;
@@ -151,22 +155,31 @@ recency_shape(double x)
 	return x2 * x2;
 }
 
-/* context of the comparison of rows by time (qsort has no argument) */
+/*
+ * Context of the comparison of a user's rows (qsort takes no argument; the
+ * training runs on one thread here): the times, NULL to order by item only,
+ * and the items.
+ */
 static const double *sort_times;
+static const int32_t *sort_items;
 
+/*
+ * A user's rows by time when sort_times is set, then by item, then by row:
+ * the head then sums every row's terms in the same order whatever order the
+ * rows came in (the kinds reorder their rows for speed), so a model does
+ * not depend on it.
+ */
 static int
-cmp_row_time(const void *a, const void *b)
+cmp_user_rows(const void *a, const void *b)
 {
-	double		ta = sort_times[*(const size_t *) a];
-	double		tb = sort_times[*(const size_t *) b];
+	size_t		ra = *(const size_t *) a;
+	size_t		rb = *(const size_t *) b;
 
-	if (ta < tb)
-		return -1;
-	if (ta > tb)
-		return 1;
-	/* equal times: the row order, so the result is deterministic */
-	return (*(const size_t *) a > *(const size_t *) b) -
-		(*(const size_t *) a < *(const size_t *) b);
+	if (sort_times != NULL && sort_times[ra] != sort_times[rb])
+		return sort_times[ra] < sort_times[rb] ? -1 : 1;
+	if (sort_items[ra] != sort_items[rb])
+		return sort_items[ra] < sort_items[rb] ? -1 : 1;
+	return (ra > rb) - (ra < rb);
 }
 
 /*
@@ -215,17 +228,18 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 	for (r = 0; r < d->n; r++)
 		order[fill[d->user[r]]++] = r;
 
-	/* each user's rows in time order, then their confidences */
+	/* each user's rows in a fixed order (cmp_user_rows), then their confidences */
 	for (u = 0; u < nu; u++)
 	{
 		int64_t		b = by_user->off[u];
 		int64_t		e = by_user->off[u + 1];
 		int64_t		j;
 
-		if (d->time != NULL && recency > 0 && e - b > 1)
+		if (e - b > 1)
 		{
-			sort_times = d->time;
-			qsort(order + b, (size_t) (e - b), sizeof(size_t), cmp_row_time);
+			sort_times = d->time != NULL && recency > 0 ? d->time : NULL;
+			sort_items = d->item;
+			qsort(order + b, (size_t) (e - b), sizeof(size_t), cmp_user_rows);
 		}
 		for (j = b; j < e; j++)
 		{
@@ -371,10 +385,13 @@ solve_row(const double *gram, const float *other, int k, double lambda,
 		out[x] = (float) b[x];
 }
 
-/* alpha0 * F^T F for F (n x k) into gram (k x k, full, double) */
+/*
+ * alpha0 * F^T F for F (n x k) into gram (k x k, full, double) and, when
+ * gram_f is not NULL, the same in float
+ */
 static void
 weighted_gram(const float *F, size_t n, int k, double alpha0, float *tmp,
-			  double *gram)
+			  double *gram, float *gram_f)
 {
 	int			x;
 	int			y;
@@ -388,7 +405,130 @@ weighted_gram(const float *F, size_t n, int k, double alpha0, float *tmp,
 
 			gram[x * k + y] = v;
 			gram[y * k + x] = v;
+			if (gram_f != NULL)
+			{
+				gram_f[x * k + y] = (float) v;
+				gram_f[y * k + x] = (float) v;
+			}
 		}
+}
+
+/*
+ * a . b over k floats.  Eight partial sums, so that the loop is a vector
+ * multiply-add rather than one chain of k dependent additions; the order
+ * is fixed, so results do not depend on the machine.
+ */
+static inline float
+dot_k(const float *a, const float *b, int k)
+{
+	float		acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	float		s = 0;
+	int			x = 0;
+	int			l;
+
+	for (; x + 8 <= k; x += 8)
+		for (l = 0; l < 8; l++)
+			acc[l] += a[x + l] * b[x + l];
+	for (; x < k; x++)
+		s += a[x] * b[x];
+	return s + (((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+				((acc[4] + acc[5]) + (acc[6] + acc[7])));
+}
+
+/*
+ * out = (gram + lambda I) v, gram k x k full and symmetric: a sum of its
+ * rows scaled by v, so every step is a vector multiply-add over out
+ */
+static inline void
+gram_times(const float *gram, const float *v, int k, float lambda, float *out)
+{
+	int			x;
+	int			y;
+
+	for (x = 0; x < k; x++)
+		out[x] = lambda * v[x];
+	for (y = 0; y < k; y++)
+	{
+		const float *row = gram + (size_t) y * k;
+		float		vy = v[y];
+
+		for (x = 0; x < k; x++)
+			out[x] += vy * row[x];
+	}
+}
+
+/*
+ * Move one row x (k floats) towards the solution of its system by steps
+ * conjugate-gradient steps from its current value: gram is alpha0 times the
+ * other side's Gramian (float, full), other the other side's factors, the
+ * row's pairs n entries of idx and conf.  scratch holds 3 k floats.  The
+ * system is never formed: A p is (gram + lambda I) p plus, per pair,
+ * c (h . p) h.  On x86-64 an AVX2 clone is chosen at load time where the
+ * CPU has it (without FMA: the same operations in the same order, so the
+ * same results; PGXS builds for the baseline x86-64).
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+cg_row(const float *gram, const float *other, int k, float lambda,
+	   const int32_t *idx, const float *conf, size_t n, int steps,
+	   float *scratch, float *x)
+{
+	float	   *r = scratch;
+	float	   *p = scratch + k;
+	float	   *ap = scratch + 2 * (size_t) k;
+	double		rr;
+	size_t		j;
+	int			s;
+	int			d;
+
+	/* r = b - A x = sum_j c_j (1 - h_j . x) h_j - (gram + lambda I) x */
+	gram_times(gram, x, k, lambda, r);
+	for (d = 0; d < k; d++)
+		r[d] = -r[d];
+	for (j = 0; j < n; j++)
+	{
+		const float *h = other + (size_t) idx[j] * k;
+		float		w = conf[j] * (1.0f - dot_k(h, x, k));
+
+		for (d = 0; d < k; d++)
+			r[d] += w * h[d];
+	}
+	memcpy(p, r, (size_t) k * sizeof(float));
+	rr = dot_k(r, r, k);
+
+	for (s = 0; s < steps; s++)
+	{
+		double		pap;
+		double		alpha;
+		double		rr_new;
+
+		if (rr < 1e-20)
+			break;				/* solved to float precision */
+		gram_times(gram, p, k, lambda, ap);
+		for (j = 0; j < n; j++)
+		{
+			const float *h = other + (size_t) idx[j] * k;
+			float		w = conf[j] * dot_k(h, p, k);
+
+			for (d = 0; d < k; d++)
+				ap[d] += w * h[d];
+		}
+		pap = dot_k(p, ap, k);
+		if (!(pap > 0))
+			break;				/* not positive definite along p: stop */
+		alpha = rr / pap;
+		for (d = 0; d < k; d++)
+		{
+			x[d] += (float) alpha * p[d];
+			r[d] -= (float) alpha * ap[d];
+		}
+		rr_new = dot_k(r, r, k);
+		for (d = 0; d < k; d++)
+			p[d] = r[d] + (float) (rr_new / rr) * p[d];
+		rr = rr_new;
+	}
 }
 
 /* ---------- a half sweep on threads ---------- */
@@ -397,6 +537,8 @@ typedef struct rank_job
 {
 	const rank_csr *groups;
 	const double *gram;
+	const float *gram_f;		/* the same in float, for CG */
+	int			cg_steps;		/* 0: exact solves */
 	const float *other;
 	float	   *rows;			/* the side being solved */
 	int			k;
@@ -421,9 +563,14 @@ rank_job_main(void *arg)
 		size_t		n = (size_t) (j->groups->off[r + 1] - b);
 		double		lambda = j->l2 * ((double) n + j->alpha0_other);
 
-		solve_row(j->gram, j->other, j->k, lambda, j->groups->other + b,
-				  j->groups->conf + b, n, j->scratch,
-				  j->rows + (size_t) r * j->k);
+		if (j->cg_steps > 0)
+			cg_row(j->gram_f, j->other, j->k, (float) lambda,
+				   j->groups->other + b, j->groups->conf + b, n, j->cg_steps,
+				   (float *) j->scratch, j->rows + (size_t) r * j->k);
+		else
+			solve_row(j->gram, j->other, j->k, lambda, j->groups->other + b,
+					  j->groups->conf + b, n, j->scratch,
+					  j->rows + (size_t) r * j->k);
 	}
 	return NULL;
 }
@@ -431,7 +578,8 @@ rank_job_main(void *arg)
 /* solve every row of rows (n_rows) against other (n_other), on threads */
 static void
 half_sweep(rank_job *jobs, int threads, const rank_csr *groups,
-		   const double *gram, const float *other, int32_t n_other,
+		   const double *gram, const float *gram_f, int cg_steps,
+		   const float *other, int32_t n_other,
 		   float *rows, int32_t n_rows, int k, double l2, double alpha0)
 {
 	int			t;
@@ -442,6 +590,8 @@ half_sweep(rank_job *jobs, int threads, const rank_csr *groups,
 
 		j->groups = groups;
 		j->gram = gram;
+		j->gram_f = gram_f;
+		j->cg_steps = cg_steps;
 		j->other = other;
 		j->rows = rows;
 		j->k = k;
@@ -483,6 +633,7 @@ rs_rank_train(rs_model *m, const rs_dataset *d, const rs_train_hooks *hooks,
 	const rs_params *p = &m->params;
 	int			k = (int) rs_params_get(p, "rank_factors");
 	int			iterations = (int) rs_params_get(p, "rank_iterations");
+	int			cg_steps = (int) rs_params_get(p, "rank_cg_steps");
 	double		alpha0 = rs_params_get(p, "rank_unobserved_weight");
 	double		l2 = rs_params_get(p, "rank_l2");
 	double		recency = m->kind->sequential ? rs_params_get(p, "rank_recency") : 0;
@@ -492,6 +643,7 @@ rs_rank_train(rs_model *m, const rs_dataset *d, const rs_train_hooks *hooks,
 	rank_job	jobs[RANK_MAX_THREADS];
 	double	   *scratch = NULL;
 	double	   *gram = NULL;
+	float	   *gram_f = NULL;
 	float	   *tmp = NULL;
 	rs_rng		rng;
 	size_t		r;
@@ -507,7 +659,8 @@ rs_rank_train(rs_model *m, const rs_dataset *d, const rs_train_hooks *hooks,
 											  thread_scratch_bytes(k)));
 	gram = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(double)));
 	tmp = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(float)));
-	if (scratch == NULL || gram == NULL || tmp == NULL)
+	gram_f = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(float)));
+	if (scratch == NULL || gram == NULL || tmp == NULL || gram_f == NULL)
 	{
 		rc = rs_error_set(err, RS_ERR_NOMEM, "",
 						  "out of memory for the ranking head's solves");
@@ -528,12 +681,16 @@ rs_rank_train(rs_model *m, const rs_dataset *d, const rs_train_hooks *hooks,
 	blas_saved = nn_blas_threads_set(threads);
 	for (it = 0; it < iterations; it++)
 	{
-		weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram);
-		half_sweep(jobs, threads, &by_user, gram, m->rank_item, m->n_items,
-				   m->rank_user, m->n_users, k, l2, alpha0);
-		weighted_gram(m->rank_user, (size_t) m->n_users, k, alpha0, tmp, gram);
-		half_sweep(jobs, threads, &by_item, gram, m->rank_user, m->n_users,
-				   m->rank_item, m->n_items, k, l2, alpha0);
+		weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram,
+					  gram_f);
+		half_sweep(jobs, threads, &by_user, gram, gram_f, cg_steps,
+				   m->rank_item, m->n_items, m->rank_user, m->n_users, k, l2,
+				   alpha0);
+		weighted_gram(m->rank_user, (size_t) m->n_users, k, alpha0, tmp, gram,
+					  gram_f);
+		half_sweep(jobs, threads, &by_item, gram, gram_f, cg_steps,
+				   m->rank_user, m->n_users, m->rank_item, m->n_items, k, l2,
+				   alpha0);
 		if (hooks && hooks->progress)
 		{
 			/* no worker runs now: the hook may longjmp, so restore first */
@@ -551,6 +708,7 @@ done:
 	free_groups(m, &by_item);
 	rs_free(&m->alloc, scratch);
 	rs_free(&m->alloc, gram);
+	rs_free(&m->alloc, gram_f);
 	rs_free(&m->alloc, tmp);
 	return rc;
 }
@@ -611,7 +769,7 @@ rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
 	/* the confidences a training gives a history of n steps */
 	for (j = 0; j < n; j++)
 		conf[j] = (float) (1.0 + (n > 1 ? recency * recency_shape((double) j / (double) (n - 1)) : 0));
-	weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram);
+	weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram, NULL);
 	solve_row(gram, m->rank_item, k, l2 * ((double) n + alpha0 * m->n_items),
 			  items, conf, n, scratch, w);
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, k, 1.0f,

@@ -20,10 +20,14 @@
  *
  * where c_ui is the confidence of an observed pair (1, plus a bonus for
  * recent steps of a user's history when the kind reads time).  Each half
- * sweep solves every row exactly from a k x k system built from the Gramian
- * of the other side (one ssyrk) and the row's own observed pairs, so a few
- * sweeps converge, rows are independent (threads without locks), and the
- * work is linear in the ratings.
+ * sweep updates every row against the k x k system built from the Gramian
+ * of the other side (one ssyrk) and the row's own observed pairs: by a few
+ * conjugate-gradient steps that start from the row's value of the sweep
+ * before (Takacs, Pilaszy and Tikk, "Applications of the conjugate gradient
+ * method for implicit feedback collaborative filtering", RecSys 2011), or
+ * by an exact Cholesky solve ("rank_cg_steps": 0).  Rows are independent
+ * (threads without locks), and the work is linear in the ratings: a CG
+ * step costs O(k^2 + n_row k), an exact solve O(k^3 + n_row k^2).
  *
  * recsys_recommend ranks by w_u . h_i when a model has the head;
  * recsys_predict keeps the kind's rating.  A query-time history is folded
@@ -56,7 +60,7 @@ extern const char *const rs_objective_names[];
  * (so they are declared once).  recency is the default confidence bonus of
  * a user's newest step; kinds that read time order use it.
  */
-#define RS_RANK_N_OPTIONS 6
+#define RS_RANK_N_OPTIONS 7
 #define RS_RANK_OPTIONS(recency) \
 	{"objective", RS_OPT_ENUM, RS_OBJECTIVE_BOTH, 0, 2, rs_objective_names, \
 	"\"rating\", \"ranking\" or \"both\": what training optimises"}, \
@@ -64,6 +68,8 @@ extern const char *const rs_objective_names[];
 	"latent factors of the ranking head"}, \
 	{"rank_iterations", RS_OPT_INT, 8, 1, 100, NULL, \
 	"alternating least-squares sweeps of the ranking head"}, \
+	{"rank_cg_steps", RS_OPT_INT, 3, 0, 100, NULL, \
+	"conjugate-gradient steps per row and sweep, from the row's last value (0: solve each row exactly)"}, \
 	{"rank_unobserved_weight", RS_OPT_REAL, 0.05, 0, 100, NULL, \
 	"weight of every unobserved pair in the ranking loss (alpha0)"}, \
 	{"rank_l2", RS_OPT_REAL, 0.03, 0, 1000, NULL, \

@@ -69,7 +69,7 @@ make_groups(int32_t n_users, uint64_t seed)
 }
 
 static rs_model *
-train_rank(const rs_dataset *src, int iterations, double l2)
+train_rank(const rs_dataset *src, int iterations, double l2, int cg_steps)
 {
 	rs_dataset	d = *src;
 	rs_params	p;
@@ -89,6 +89,7 @@ train_rank(const rs_dataset *src, int iterations, double l2)
 	rs_params_set(&p, "rank_l2", l2, NULL);
 	rs_params_set(&p, "rank_unobserved_weight", 0.1, NULL);
 	rs_params_set(&p, "threads", 2, NULL);
+	rs_params_set(&p, "rank_cg_steps", cg_steps, NULL);
 	if (rs_model_train(&p, &d, &rs_malloc_allocator, NULL, &m, &err) != RS_OK)
 		fprintf(stderr, "  training failed: %s\n", err.message);
 	free(d.user);
@@ -107,7 +108,7 @@ static void
 test_rank_rows_are_minimisers(void)
 {
 	rs_dataset	d = make_groups(24, 3);
-	rs_model   *m = train_rank(&d, 6, 0.05);
+	rs_model   *m = train_rank(&d, 6, 0.05, 0);
 	const double h = 1e-3;
 	double		max_grad = 0;
 	double		scale = 0;
@@ -152,7 +153,7 @@ test_rank_loss_decreases(void)
 
 	for (it = 1; it <= 5; it++)
 	{
-		rs_model   *m = train_rank(&d, it, 0.05);
+		rs_model   *m = train_rank(&d, it, 0.05, 0);
 		double		loss;
 
 		CHECK(m != NULL);
@@ -167,6 +168,34 @@ test_rank_loss_decreases(void)
 }
 
 /*
+ * Conjugate-gradient sweeps (the default) reach the loss of exact solves:
+ * after the same sweeps, within 1 %, and each sweep count lowers it.
+ */
+static void
+test_rank_cg_close_to_exact(void)
+{
+	rs_dataset	d = make_groups(30, 9);
+	rs_model   *exact = train_rank(&d, 8, 0.05, 0);
+	rs_model   *cg1 = train_rank(&d, 2, 0.05, 3);
+	rs_model   *cg = train_rank(&d, 8, 0.05, 3);
+
+	CHECK(exact != NULL && cg != NULL && cg1 != NULL);
+	if (exact != NULL && cg != NULL && cg1 != NULL)
+	{
+		double		le = rs_rank_loss(exact, &d);
+		double		lc = rs_rank_loss(cg, &d);
+		double		l1 = rs_rank_loss(cg1, &d);
+
+		CHECK_MSG(lc <= le * 1.01, "CG %g, exact %g", lc, le);
+		CHECK_MSG(lc <= l1, "8 sweeps %g, 2 sweeps %g", lc, l1);
+	}
+	rs_model_free(exact);
+	rs_model_free(cg);
+	rs_model_free(cg1);
+	unit_free_dataset(&d);
+}
+
+/*
  * The head ranks a user's unpicked group items above other groups' items;
  * an unknown user gets the item counts (the popular item first); the
  * ranking-only model predicts the ranking score.
@@ -175,7 +204,7 @@ static void
 test_rank_learns_groups(void)
 {
 	rs_dataset	d = make_groups(60, 7);
-	rs_model   *m = train_rank(&d, 8, 0.02);
+	rs_model   *m = train_rank(&d, 8, 0.02, 3);
 	float	   *s = malloc(31 * sizeof(float));
 	int			good = 0;
 	int			total = 0;
@@ -223,7 +252,7 @@ static void
 test_rank_history_fold_in(void)
 {
 	rs_dataset	d = make_groups(45, 11);
-	rs_model   *m = train_rank(&d, 10, 0.02);
+	rs_model   *m = train_rank(&d, 10, 0.02, 0);
 	float	   *a = malloc(31 * sizeof(float));
 	float	   *b = malloc(31 * sizeof(float));
 	float	   *ratings = malloc(8 * sizeof(float));
@@ -319,6 +348,7 @@ suite_rank(void)
 {
 	unit_run("rank_rows_are_minimisers", test_rank_rows_are_minimisers);
 	unit_run("rank_loss_decreases", test_rank_loss_decreases);
+	unit_run("rank_cg_close_to_exact", test_rank_cg_close_to_exact);
 	unit_run("rank_learns_groups", test_rank_learns_groups);
 	unit_run("rank_history_fold_in", test_rank_history_fold_in);
 	unit_run("rank_metrics_by_hand", test_rank_metrics_by_hand);
