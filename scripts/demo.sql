@@ -63,6 +63,19 @@ SELECT m.kind, e.n, round(e.rmse::numeric, 4) AS rmse, round(e.mae::numeric, 4) 
  CROSS JOIN LATERAL recsys_evaluate(m.name, 'ratings_test') e
  ORDER BY a.ord;
 
+\echo
+\echo 'top-10 lists on the held-out ratings: relevant = rated 4 or more; every item the user did'
+\echo 'not rate in training is a candidate; popularity (the most-rated items) is the baseline to beat:'
+SELECT recsys_train('popularity', 'ratings_train', 'demo_popularity') AS ignored \gset
+SELECT a.kind, e.users, round(e.ndcg::numeric, 4) AS ndcg_at_10, round(e.hit_rate::numeric, 4) AS hit_rate,
+       round(e.recall::numeric, 4) AS recall, round(e.coverage::numeric, 4) AS coverage,
+       round((e.ndcg / p.ndcg)::numeric, 2) AS vs_popularity
+  FROM (VALUES ('popularity', 0), ('mf', 1), ('dense', 2), ('lstm', 3)) AS a (kind, ord)
+  JOIN recsys_models m ON m.name = 'demo_' || a.kind
+ CROSS JOIN LATERAL recsys_evaluate_ranking(m.name, 'ratings_test', 10, 4) e
+ CROSS JOIN recsys_evaluate_ranking('demo_popularity', 'ratings_test', 10, 4) p
+ ORDER BY a.ord;
+
 -- a sample user: the lowest id
 SELECT min(user_id) AS uid FROM ratings_train \gset
 \echo 'user ':uid' rated highest (training data):'
@@ -71,14 +84,19 @@ SELECT r.item_id, r.rating, coalesce(mv.title, '') AS title
  WHERE r.user_id = :uid
  ORDER BY r.rating DESC, r.item_id
  LIMIT 5;
-\echo 'top-10 recommendations for user ':uid' by mf (rated items left out):'
-SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title, '') AS title
+\echo 'top-10 recommendations for user ':uid' by mf (rated items left out; score: the ranking'
+\echo 'objective''s, about 0 to 1; predicted: recsys_predict''s rating of the item):'
+SELECT rec.item_id, round(rec.score::numeric, 3) AS score,
+       round(recsys_predict('demo_mf', :uid, rec.item_id)::numeric, 2) AS predicted,
+       coalesce(mv.title, '') AS title
   FROM recsys_recommend('demo_mf', :uid, 10) WITH ORDINALITY AS rec (item_id, score, rank)
   LEFT JOIN movies mv ON mv.item_id = rec.item_id
  ORDER BY rec.rank;
 \if :has_lstm
-\echo 'top-5 recommendations for user ':uid' by lstm, from the state its latest ratings left:'
-SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title, '') AS title
+\echo 'top-5 recommendations for user ':uid' by lstm (its list leans towards its latest ratings):'
+SELECT rec.item_id, round(rec.score::numeric, 3) AS score,
+       round(recsys_predict('demo_lstm', :uid, rec.item_id)::numeric, 2) AS predicted,
+       coalesce(mv.title, '') AS title
   FROM recsys_recommend('demo_lstm', :uid, 5) WITH ORDINALITY AS rec (item_id, score, rank)
   LEFT JOIN movies mv ON mv.item_id = rec.item_id
  ORDER BY rec.rank;
@@ -88,8 +106,11 @@ SELECT array_agg(item_id ORDER BY rating DESC, item_id) AS hist_items,
        array_agg(rating::real ORDER BY rating DESC, item_id) AS hist_ratings
   FROM (SELECT item_id, rating FROM ratings_train WHERE user_id = :uid
          ORDER BY rating DESC, item_id LIMIT 5) h \gset
-\echo 'top-5 for a new user whose history is those five ratings, passed as arrays (lstm):'
-SELECT rec.item_id, round(rec.score::numeric, 2) AS predicted, coalesce(mv.title, '') AS title
+\echo 'top-5 for a new user whose history is those five ratings, passed as arrays (lstm;'
+\echo 'predicted: its rating after that history):'
+SELECT rec.item_id, round(rec.score::numeric, 3) AS score,
+       round(recsys_predict('demo_lstm', :'hist_items'::bigint[], :'hist_ratings'::real[], rec.item_id)::numeric, 2) AS predicted,
+       coalesce(mv.title, '') AS title
   FROM recsys_recommend('demo_lstm', :'hist_items'::bigint[], :'hist_ratings'::real[], 5)
        WITH ORDINALITY AS rec (item_id, score, rank)
   LEFT JOIN movies mv ON mv.item_id = rec.item_id
