@@ -159,29 +159,41 @@ RecsysMemoryLimit(void)
 	return (size_t) recsys_max_train_memory * 1024;
 }
 
+/* bytes as the memory errors show them: kB under a 10 MB limit, else MB */
+static char *
+MemoryText(size_t bytes, size_t limit)
+{
+	if (limit < (size_t) 10 * 1024 * 1024)
+		return psprintf("%zu kB", (bytes + 1023) / 1024);
+	return psprintf("%zu MB", (bytes + 1024 * 1024 - 1) / (1024 * 1024));
+}
+
 /*
  * Error out if a training of need bytes exceeds recsys.max_train_memory.
- * Sizes are shown in MB, or in kB while the limit is under 10 MB, so that
- * small limits (as in tests) read well and need never rounds to the limit.
+ * how says what kind of figure need is: "" for the need itself, "about "
+ * for an estimate, "at least " for a lower bound; detail (NULL: none) says
+ * where it comes from.  Sizes are shown in MB, or in kB while the limit is
+ * under 10 MB, so that small limits (as in tests) read well and need never
+ * rounds to the limit.
  */
 void
-CheckTrainMemory(size_t need)
+CheckTrainMemoryDetail(size_t need, const char *how, const char *detail)
 {
 	size_t		limit = RecsysMemoryLimit();
 
 	if (need <= limit)
 		return;
-
-	if (limit < (size_t) 10 * 1024 * 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training needs %zu kB, recsys.max_train_memory is %d kB",
-						(need + 1023) / 1024, recsys_max_train_memory),
-				 errhint("Increase recsys.max_train_memory or train on fewer rows.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-			 errmsg("training needs %zu MB, recsys.max_train_memory is %d MB",
-					(need + 1024 * 1024 - 1) / (1024 * 1024),
-					recsys_max_train_memory / 1024),
+			 errmsg("training needs %s%s, recsys.max_train_memory is %s",
+					how, MemoryText(need, limit), MemoryText(limit, limit)),
+			 detail ? errdetail("%s", detail) : 0,
 			 errhint("Increase recsys.max_train_memory or train on fewer rows.")));
+}
+
+/* Error out if a training of need bytes exceeds recsys.max_train_memory */
+void
+CheckTrainMemory(size_t need)
+{
+	CheckTrainMemoryDetail(need, "", NULL);
 }

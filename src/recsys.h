@@ -38,6 +38,8 @@ extern void ReportCoreError(const rs_error *err, const char *context) pg_attribu
 extern size_t RecsysMemoryLimit(void);
 /* error out if a training of need bytes exceeds the limit */
 extern void CheckTrainMemory(size_t need);
+extern void CheckTrainMemoryDetail(size_t need, const char *how,
+								   const char *detail);
 
 /* ---- options.c: jsonb options ---- */
 
@@ -87,5 +89,11 @@ extern bool DropModel(const char *name, bool missing_ok);
  * does not exist or its rows are damaged.
  */
 extern const rs_model *GetModel(FunctionCallInfo fcinfo, const char *name);
+
+/* ---- estimate.c: the memory of a training, before reading ---- */
+
+/* error out when the training of relid is estimated to exceed the limit */
+extern void CheckSourceMemory(Oid relid, const RecsysOptions *opts,
+							  bool timed);
 
 #endif							/* RECSYS_RECSYS_H */

@@ -153,14 +153,20 @@ make_state(MemoryContext cxt, const rs_kind *kind, const char *options_text,
 	return state;
 }
 
-/* Error if the rows collected so far exceed recsys.max_train_memory */
+/*
+ * Error if the rows collected so far exceed recsys.max_train_memory: a
+ * lower bound of the need, as the rest of the rows and the weights are not
+ * counted yet
+ */
 static void
 check_state_memory(FitState *state)
 {
 	size_t		mem = rs_ratings_memory(state->ratings);
 
 	if (mem > RecsysMemoryLimit())
-		CheckTrainMemory(mem);
+		CheckTrainMemoryDetail(mem, "at least ",
+							   psprintf("The " INT64_FORMAT " rows read so far need that much in this process; the rest of the rows and the model's weights come on top.",
+										state->n_added));
 }
 
 /* Error for a NULL argument that must not be NULL */
@@ -833,6 +839,9 @@ recsys_train(PG_FUNCTION_ARGS)
 		quote_identifier(opts.rating_column) : "1";
 	if (kind->sequential)
 		CheckTimeColumn(relid, opts.time_column);
+
+	/* a training that cannot fit fails now, not after reading */
+	CheckSourceMemory(relid, &opts, kind->sequential);
 
 	/* recsys_fit lives in the schema of this function, the extension's */
 	extschema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));

@@ -372,6 +372,29 @@ rs_ratings_memory(const rs_ratings *r)
 	return total;
 }
 
+/*
+ * Bytes a collector of n rows of n_users users and n_items items holds once
+ * they are all added (the rows at their exact count, the id tables, the
+ * hash tables at their load factor): what rs_ratings_memory will say, give
+ * or take the growth of the arrays.
+ */
+size_t
+rs_ratings_estimate_memory(size_t n, size_t n_users, size_t n_items,
+						   bool with_time)
+{
+	size_t		row = 2 * sizeof(int32_t) + sizeof(float) +
+		(with_time ? sizeof(double) : 0);
+	size_t		total = sizeof(rs_ratings);
+
+	total = rs_add_size(total, rs_mul_size(n, row));
+	total = rs_add_size(total, rs_mul_size(rs_add_size(n_users, n_items),
+										   sizeof(int64_t)));
+	/* slots: at most 5/8 full, so about 8/5 of the ids */
+	total = rs_add_size(total, rs_mul_size(rs_add_size(n_users, n_items) / 5 * 8,
+										   sizeof(uint32_t)));
+	return total;
+}
+
 /* ---------- serialization ---------- */
 
 /* bytes of the image of r; SIZE_MAX if it would not fit in memory */

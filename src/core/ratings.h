@@ -43,6 +43,9 @@ extern size_t rs_ratings_count(const rs_ratings *r);
 extern bool rs_ratings_has_time(const rs_ratings *r);
 /* bytes currently allocated, for the memory limit */
 extern size_t rs_ratings_memory(const rs_ratings *r);
+/* bytes a collector of such data will hold, estimated before reading */
+extern size_t rs_ratings_estimate_memory(size_t n, size_t n_users,
+										 size_t n_items, bool with_time);
 
 /* flat little-endian image, for the aggregate's serial/deserial functions */
 extern size_t rs_ratings_serialized_size(const rs_ratings *r);
