@@ -903,7 +903,7 @@ recsys_train(PG_FUNCTION_ARGS)
 		 * own rows, each worker's serialized rows, their deserialized copy
 		 * and the merged set at once: at 20 M ratings the backend peaked at
 		 * 1.5 GB instead of 0.46 GB, for 4 % less time, since the leader
-		 * merges every row again (test/bench/RESULTS.md, "Issue 3: scale").
+		 * merges every row again (test/bench/RESULTS.md, "Scale: 1 M to 20 M synthetic ratings").
 		 * recsys_fit itself still reads in parallel where the planner
 		 * chooses to.  The setting returns to its value after the query (or
 		 * on error, with the transaction).

@@ -442,7 +442,7 @@ mf_epoch_sgd(rs_model *m, rs_dataset *d, int epoch, float lr,
  * LibMF's blocks (Chin, Zhuang, Juan and Lin, ACM TIST 2015) avoid the
  * collisions but need the rows bucketed by block; on two cores Hogwild
  * already runs an epoch 1.75 to 1.85 times faster than one thread
- * (test/bench/RESULTS.md, "Issue 3: scale").
+ * (test/bench/RESULTS.md, "Scale: 1 M to 20 M synthetic ratings").
  *
  * The epoch runs in rounds: each thread does at most RS_PROGRESS_STEP rows
  * of its part (or, first, the shuffle of its part); the calling thread does

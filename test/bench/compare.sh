@@ -1,29 +1,31 @@
 #!/usr/bin/env bash
-# compare.sh: issue 3's side-by-side benchmark, recsys against a PyTorch (CPU)
-# reference of the same mf model (test/bench/torch_mf.py) on MovieLens-100K
+# compare.sh: the side-by-side benchmark of training speed and accuracy,
+# recsys against a PyTorch (CPU) reference of the same model
+# (test/bench/torch_mf.py, torch_dense.py, torch_lstm.py) on MovieLens-100K
 # u1.base -> u1.test.  Rows:
 #   a. recsys defaults (per-rating SGD, 100 factors, biases, early stopping);
 #      PyTorch runs the same per-rating loop, capped at $COMPARE_SGD_EPOCHS
 #      epochs (one epoch is tens of seconds), recsys also runs that cap;
-#   b. the tuned PyTorch baseline of the issue (lazy Adam, minibatches of
+#   b. the tuned PyTorch baseline for mf (lazy Adam, minibatches of
 #      1,024, 20 factors, early stopping), both systems, 1 and 2 threads;
 #   c. the article's literal set-up (plain dot product, 20 factors, N(0,1)
 #      init, per-rating SGD on MSELoss, no early stopping, $COMPARE_ARTICLE_EPOCHS
 #      epochs), and PyTorch alone running the article's code as published
 #      (lr 1e-6, no zero_grad: $COMPARE_VERBATIM_EPOCHS epoch);
-#   d. issue 4's dense kind with its default options (20 factors, one hidden
+#   d. the dense kind with its default options (20 factors, one hidden
 #      layer of 64, Adam lr 0.003, weight decay 0.001, batches of 256, early
 #      stopping) against the same model in PyTorch (test/bench/torch_dense.py),
 #      1 and 2 threads (recsys.threads = torch.set_num_threads);
-#   e. issue 5's lstm kind with its default options (item embedding 64 and
+#   e. the lstm kind with its default options (item embedding 64 and
 #      rating feedback into an LSTM of 128, windows of 10 from zero states,
 #      item and user biases, Adam lr 0.001, batches of 256, clip 5, early
 #      stopping) against the same model in PyTorch (test/bench/torch_lstm.py),
 #      and the article's LSTM (no feedback, no biases, N(0,1) embedding,
 #      dropout 0.3) in both; 1 thread only (the time per epoch is the target).
 # COMPARE_CONFIGS="dense adam" runs only those configurations and prints the
-# table without writing RESULTS.md (COMPARE_CONFIGS=dense writes issue 4's
-# section, COMPARE_CONFIGS=lstm issue 5's: lstm and lstm_article).
+# table without writing RESULTS.md (COMPARE_CONFIGS=dense writes the dense
+# comparison's section, COMPARE_CONFIGS=lstm the lstm one's: lstm and
+# lstm_article).
 # recsys is timed around the whole recsys_train() call (reading the table and
 # storing the model included) inside the server; PyTorch around its training
 # loop only.  Repetition r of a configuration uses the seed 41 + r in both
@@ -220,13 +222,13 @@ if [ -s "$work/lstm_defaults" ]; then
 	echo "compare.sh: the lstm options spelled out here differ from recsys's defaults (option, default, here):"
 	cat "$work/lstm_defaults"
 fi
-# the full run writes issue 3's section; COMPARE_CONFIGS=dense issue 4's,
-# COMPARE_CONFIGS=lstm issue 5's; any other subset only prints
-section="## Issue 3: recsys vs PyTorch on MovieLens-100K u1"
+# the full run writes the comparison of every kind; COMPARE_CONFIGS=dense the
+# dense one, COMPARE_CONFIGS=lstm the lstm one; any other subset only prints
+section="## recsys vs PyTorch on MovieLens-100K u1"
 if [ "$CONFIGS" = dense ]; then
-	section="## Issue 4: dense, recsys vs PyTorch on MovieLens-100K u1"
+	section="## recsys vs PyTorch on MovieLens-100K u1: dense"
 elif [ "$CONFIGS" = "lstm lstm_article" ]; then
-	section="## Issue 5: lstm, recsys vs PyTorch on MovieLens-100K u1"
+	section="## recsys vs PyTorch on MovieLens-100K u1: lstm"
 elif [ "$CONFIGS" != "$ALL_CONFIGS" ]; then
 	echo "compare.sh: COMPARE_CONFIGS=\"$CONFIGS\": RESULTS.md not written"
 	exit 0

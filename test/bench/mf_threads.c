@@ -3,7 +3,7 @@
  * mf_threads.c
  *		Seconds per epoch of mf's per-rating SGD against the number of
  *		threads, on synthetic ratings, without a server: the measurement
- *		behind the choice of parallel scheme (see RESULTS.md "Issue 3").
+ *		behind the choice of parallel scheme (see RESULTS.md "Scale: analysis").
  *
  *	  mf_threads N_RATINGS EPOCHS THREADS [name=value ...]
  *

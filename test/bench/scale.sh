@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scale.sh: issue 3's scale figures (a benchmark, not a test).
+# scale.sh: mf training time, memory and accuracy from 1 M to 20 M synthetic
+# ratings (a benchmark, not a test).
 #   For 1 M, 5 M and 20 M synthetic ratings (users and items in MovieLens-20M
 #   proportions: 138,000 users and 27,000 items at 20 M), 5 % held out by a
 #   hash of (user, item): recsys_train('mf', ...) wall time split into
@@ -7,7 +8,8 @@
 #   held-out part next to the planted noise, ratings/s.  Then at 20 M the
 #   options that meet the 60 s target, and SELECT recsys_fit(...) over the
 #   20 M table with 0 and 2 parallel workers.  Draws test/bench/scale.png and
-#   writes the section "Issue 3: scale" of test/bench/RESULTS.md.
+#   writes the section "Scale: 1 M to 20 M synthetic ratings" of
+#   test/bench/RESULTS.md.
 # Run:  bash test/bench/scale.sh          (takes 10-15 minutes on 2 cores)
 #   SIZES="1000000 5000000" bash test/bench/scale.sh   for a quick look
 #   FAST_OPTIONS='{"factors": 16, "epochs": 40}' (default) sets the options of the 20 M target run.
@@ -27,7 +29,7 @@ export SIZES FAST_OPTIONS
 if [ "${1:-}" = --write-results ]; then
 	out=$2
 	results=$HERE/RESULTS.md
-	section="## Issue 3: scale"
+	section="## Scale: 1 M to 20 M synthetic ratings"
 	[ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
 	tmp=$(mktemp)
 	awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"
@@ -44,7 +46,7 @@ if [ "${1:-}" = --write-results ]; then
 		echo
 		echo "![time and memory against ratings](scale.png)"
 		echo
-		echo "See \"Issue 3: scale, analysis\" below for what limits each figure."
+		echo "See \"Scale: analysis\" below for what limits each figure."
 	} | cat -s >"$results"
 	rm -f "$tmp"
 	echo "written to $results"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# serve.sh: issue 2's acceptance figures (a benchmark, not a test).
+# serve.sh: mf accuracy, serving speed and training memory (a benchmark, not
+# a test).
 #   MovieLens-100K u1: mf trained with default options -> RMSE on u1.test,
 #   training wall time and the training backend's peak memory, predict
 #   throughput over u1.test (first call and cached), recommend latency.
@@ -130,7 +131,7 @@ echo "$table"
 
 # replace this section of RESULTS.md, keep the others
 results=$HERE/RESULTS.md
-section="## Issue 2: mf accuracy, serving speed, training memory"
+section="## mf: accuracy, serving speed, training memory"
 [ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
 tmp=$(mktemp)
 awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"

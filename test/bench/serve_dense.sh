@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# serve_dense.sh: issue 4's serving figures for the dense kind (a benchmark,
-# not a test).  MovieLens-100K u1: dense trained with default options ->
+# serve_dense.sh: dense accuracy and serving speed (a benchmark, not a
+# test).  MovieLens-100K u1: dense trained with default options ->
 # RMSE on u1.test and training wall time (recsys.threads = 1), predict
 # throughput over u1.test (first call in a new session and cached), and the
 # latency of single recsys_recommend(model, user, 10) calls over all items
@@ -113,7 +113,7 @@ EOT
 echo "$table"
 
 results=$HERE/RESULTS.md
-section="## Issue 4: dense accuracy and serving speed"
+section="## dense: accuracy and serving speed"
 [ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
 tmp=$(mktemp)
 awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# serve_lstm.sh: issue 5's serving figures for the lstm kind (a benchmark,
-# not a test).  MovieLens-100K u1: lstm trained with default options ->
+# serve_lstm.sh: lstm accuracy and serving speed (a benchmark, not a
+# test).  MovieLens-100K u1: lstm trained with default options ->
 # RMSE on u1.test and training wall time (recsys.threads = 1), predict
 # throughput over u1.test (first call in a new session and cached), the
 # latency of single recsys_recommend(model, user, 10) calls over all items
@@ -187,7 +187,7 @@ EOT
 echo "$table"
 
 results=$HERE/RESULTS.md
-section="## Issue 5: lstm accuracy and serving speed"
+section="## lstm: accuracy and serving speed"
 [ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
 tmp=$(mktemp)
 awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# temporal.sh: issue 5's temporal split of MovieLens-100K (a benchmark, not a
-# test).  From u.data, each user's newest 20 % of ratings (floor(0.2 n) of
+# temporal.sh: accuracy on a temporal split of MovieLens-100K (a benchmark,
+# not a test).  From u.data, each user's newest 20 % of ratings (floor(0.2 n) of
 # its n ratings, newest by timestamp, ties broken by item id) are the test
 # part and the rest the training part; recsys trains mf, dense and lstm with
 # their default options (recsys.threads = 1) and, for information, lstm with
@@ -175,7 +175,7 @@ PYEOF
 echo "$table"
 
 results=$HERE/RESULTS.md
-section="## Issue 5: temporal split of MovieLens-100K (each user's newest 20 % as test)"
+section="## Temporal split of MovieLens-100K (each user's newest 20 % as test)"
 [ -f "$results" ] || printf '# Benchmark results\n\nMeasured figures only; each section says how to re-run it.\n' >"$results"
 tmp=$(mktemp)
 awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"

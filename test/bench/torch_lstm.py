@@ -4,7 +4,7 @@ test/bench/compare.sh, temporal.sh and the tuning of its defaults.
 
 The model, windows, initialisation, loss, optimizer, validation hold-out,
 serving state and early stopping follow src/core/lstm.c and
-src/core/model.c (the spec: issue 5), written the way a PyTorch user would
+src/core/model.c (the spec), written the way a PyTorch user would
 write them:
   * a user's training rows sorted by (time, item id) are steps t = 0..L-1;
     the input of step t is x_t = [E[i_t] ; f_t ; m_t] with feedback, else
