@@ -71,16 +71,29 @@ typedef struct rank_csr
 {
 	int64_t    *off;			/* (n_rows + 1) */
 	int32_t    *other;			/* (n) */
-	float	   *conf;			/* (n) confidence c of the pair */
+	float	   *conf;			/* (n) confidence c of the pair; NULL when
+								 * every pair's is 1 */
 } rank_csr;
+
+/*
+ * True when pairs carry confidences other than 1: the recency bonus of a
+ * kind that reads time.  Otherwise the head keeps neither confidences nor
+ * the rows' order, which at 20 M rows is a third of a gigabyte.
+ */
+static bool
+rank_weighted(const rs_params *p)
+{
+	return p->kind->sequential && rs_params_get(p, "rank_recency") > 0;
+}
 
 /* bytes of one rank_csr over n_rows rows and n pairs */
 static size_t
-csr_bytes(size_t n_rows, size_t n)
+csr_bytes(size_t n_rows, size_t n, bool weighted)
 {
 	size_t		b = rs_mul_size(rs_add_size(n_rows, 1), sizeof(int64_t));
 
-	return rs_add_size(b, rs_mul_size(n, sizeof(int32_t) + sizeof(float)));
+	return rs_add_size(b, rs_mul_size(n, sizeof(int32_t) +
+									  (weighted ? sizeof(float) : 0)));
 }
 
 /* bytes of the scratch of one solving thread for k factors */
@@ -104,10 +117,11 @@ rs_rank_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 	total = rs_mul_size(rs_add_size((size_t) n_users, (size_t) n_items), k);
 	total = rs_add_size(total, (size_t) n_items);
 	total = rs_mul_size(total, sizeof(float));
-	/* both groupings, the row order by time, the Gramian (three copies) */
-	total = rs_add_size(total, csr_bytes((size_t) n_users, n_ratings));
-	total = rs_add_size(total, csr_bytes((size_t) n_items, n_ratings));
-	total = rs_add_size(total, rs_mul_size(n_ratings, sizeof(size_t)));
+	/* both groupings, the rows' order (weighted), the Gramian (three copies) */
+	total = rs_add_size(total, csr_bytes((size_t) n_users, n_ratings, rank_weighted(p)));
+	total = rs_add_size(total, csr_bytes((size_t) n_items, n_ratings, rank_weighted(p)));
+	if (rank_weighted(p))
+		total = rs_add_size(total, rs_mul_size(n_ratings, sizeof(size_t)));
 	total = rs_add_size(total, rs_mul_size(k * k, 2 * sizeof(float) + sizeof(double)));
 	total = rs_add_size(total, rs_mul_size(RANK_MAX_THREADS,
 										   thread_scratch_bytes((int) k)));
@@ -157,17 +171,15 @@ recency_shape(double x)
 
 /*
  * Context of the comparison of a user's rows (qsort takes no argument; the
- * training runs on one thread here): the times, NULL to order by item only,
- * and the items.
+ * training runs on one thread here): their times and items.
  */
 static const double *sort_times;
 static const int32_t *sort_items;
 
 /*
- * A user's rows by time when sort_times is set, then by item, then by row:
- * the head then sums every row's terms in the same order whatever order the
- * rows came in (the kinds reorder their rows for speed), so a model does
- * not depend on it.
+ * A user's rows by time, then by item, then by row, so that the head sums
+ * every row's terms in the same order whatever order the rows came in (the
+ * kinds reorder their rows for speed): a model does not depend on it.
  */
 static int
 cmp_user_rows(const void *a, const void *b)
@@ -175,26 +187,39 @@ cmp_user_rows(const void *a, const void *b)
 	size_t		ra = *(const size_t *) a;
 	size_t		rb = *(const size_t *) b;
 
-	if (sort_times != NULL && sort_times[ra] != sort_times[rb])
+	if (sort_times[ra] != sort_times[rb])
 		return sort_times[ra] < sort_times[rb] ? -1 : 1;
 	if (sort_items[ra] != sort_items[rb])
 		return sort_items[ra] < sort_items[rb] ? -1 : 1;
 	return (ra > rb) - (ra < rb);
 }
 
+/* a user's items, ascending: the fixed order of the unweighted pairs */
+static int
+cmp_item(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * Group the rows of d by user and by item.  A pair's confidence is 1, plus
  * recency * recency_shape(its position in the user's history / (history
- * length - 1)) when d has times and recency > 0.
+ * length - 1)) when d has times and recency > 0 (then the pairs keep their
+ * confidences; else conf stays NULL).  A user's pairs are in a fixed order:
+ * by time, item and row when weighted, by item otherwise.
  */
 static rs_status
 build_groups(const rs_model *m, const rs_dataset *d, double recency,
 			 rank_csr *by_user, rank_csr *by_item, rs_error *err)
 {
 	const rs_allocator *a = &m->alloc;
+	bool		weighted = d->time != NULL && recency > 0;
 	size_t		nu = (size_t) d->n_users;
 	size_t		ni = (size_t) d->n_items;
-	size_t	   *order;			/* (n) rows grouped by user */
+	size_t	   *order = NULL;	/* (n) rows grouped by user, if weighted */
 	int64_t    *fill;
 	size_t		r;
 	size_t		u;
@@ -202,14 +227,18 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 
 	by_user->off = rs_alloc(a, rs_mul_size(nu + 1, sizeof(int64_t)));
 	by_user->other = rs_alloc(a, rs_mul_size(d->n, sizeof(int32_t)));
-	by_user->conf = rs_alloc(a, rs_mul_size(d->n, sizeof(float)));
 	by_item->off = rs_alloc(a, rs_mul_size(ni + 1, sizeof(int64_t)));
 	by_item->other = rs_alloc(a, rs_mul_size(d->n, sizeof(int32_t)));
-	by_item->conf = rs_alloc(a, rs_mul_size(d->n, sizeof(float)));
-	order = rs_alloc(a, rs_mul_size(d->n, sizeof(size_t)));
 	fill = rs_alloc(a, rs_mul_size((nu > ni ? nu : ni) + 1, sizeof(int64_t)));
-	if (!by_user->off || !by_user->other || !by_user->conf || !by_item->off ||
-		!by_item->other || !by_item->conf || !order || !fill)
+	if (weighted)
+	{
+		by_user->conf = rs_alloc(a, rs_mul_size(d->n, sizeof(float)));
+		by_item->conf = rs_alloc(a, rs_mul_size(d->n, sizeof(float)));
+		order = rs_alloc(a, rs_mul_size(d->n, sizeof(size_t)));
+	}
+	if (!by_user->off || !by_user->other || !by_item->off ||
+		!by_item->other || !fill ||
+		(weighted && (!by_user->conf || !by_item->conf || !order)))
 	{
 		rs_free(a, order);
 		rs_free(a, fill);
@@ -218,7 +247,7 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 							d->n);
 	}
 
-	/* rows by user, in row order (counting sort) */
+	/* rows by user (counting sort): their items, or their row numbers */
 	memset(by_user->off, 0, (nu + 1) * sizeof(int64_t));
 	for (r = 0; r < d->n; r++)
 		by_user->off[d->user[r] + 1]++;
@@ -226,26 +255,33 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 		by_user->off[u + 1] += by_user->off[u];
 	memcpy(fill, by_user->off, nu * sizeof(int64_t));
 	for (r = 0; r < d->n; r++)
-		order[fill[d->user[r]]++] = r;
+	{
+		if (weighted)
+			order[fill[d->user[r]]++] = r;
+		else
+			by_user->other[fill[d->user[r]]++] = d->item[r];
+	}
 
-	/* each user's rows in a fixed order (cmp_user_rows), then their confidences */
+	/* each user's pairs in their fixed order, with their confidences */
+	sort_times = d->time;
+	sort_items = d->item;
 	for (u = 0; u < nu; u++)
 	{
 		int64_t		b = by_user->off[u];
 		int64_t		e = by_user->off[u + 1];
 		int64_t		j;
 
-		if (e - b > 1)
+		if (!weighted)
 		{
-			sort_times = d->time != NULL && recency > 0 ? d->time : NULL;
-			sort_items = d->item;
-			qsort(order + b, (size_t) (e - b), sizeof(size_t), cmp_user_rows);
+			qsort(by_user->other + b, (size_t) (e - b), sizeof(int32_t), cmp_item);
+			continue;
 		}
+		qsort(order + b, (size_t) (e - b), sizeof(size_t), cmp_user_rows);
 		for (j = b; j < e; j++)
 		{
 			double		c = 1.0;
 
-			if (d->time != NULL && recency > 0 && e - b > 1)
+			if (e - b > 1)
 				c += recency * recency_shape((double) (j - b) / (double) (e - b - 1));
 			by_user->other[j] = d->item[order[j]];
 			by_user->conf[j] = (float) c;
@@ -268,7 +304,8 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 			int64_t		slot = fill[by_user->other[j]]++;
 
 			by_item->other[slot] = (int32_t) u;
-			by_item->conf[slot] = by_user->conf[j];
+			if (weighted)
+				by_item->conf[slot] = by_user->conf[j];
 		}
 	}
 	rs_free(a, order);
@@ -342,9 +379,9 @@ cholesky_solve(double *A, double *b, int k)
 /*
  * The new factors of one row: gram is alpha0 times the other side's
  * Gramian (k x k, double, full), other the other side's factors, and the
- * row's pairs n entries of idx and conf.  scratch holds k * k + k doubles.
- * A row without a solvable system (no pairs and no regularisation) is set
- * to zero.
+ * row's pairs n entries of idx and conf (NULL: every confidence 1).
+ * scratch holds k * k + k doubles.  A row without a solvable system (no
+ * pairs and no regularisation) is set to zero.
  */
 static void
 solve_row(const double *gram, const float *other, int k, double lambda,
@@ -364,7 +401,7 @@ solve_row(const double *gram, const float *other, int k, double lambda,
 	for (j = 0; j < n; j++)
 	{
 		const float *h = other + (size_t) idx[j] * k;
-		double		c = conf[j];
+		double		c = conf != NULL ? conf[j] : 1.0;
 
 		for (x = 0; x < k; x++)
 		{
@@ -461,8 +498,8 @@ gram_times(const float *gram, const float *v, int k, float lambda, float *out)
  * Move one row x (k floats) towards the solution of its system by steps
  * conjugate-gradient steps from its current value: gram is alpha0 times the
  * other side's Gramian (float, full), other the other side's factors, the
- * row's pairs n entries of idx and conf.  scratch holds 3 k floats.  The
- * system is never formed: A p is (gram + lambda I) p plus, per pair,
+ * row's pairs n entries of idx and conf (NULL: all 1).  scratch holds 3 k
+ * floats.  The system is never formed: A p is (gram + lambda I) p plus, per pair,
  * c (h . p) h.  On x86-64 an AVX2 clone is chosen at load time where the
  * CPU has it (without FMA: the same operations in the same order, so the
  * same results; PGXS builds for the baseline x86-64).
@@ -490,7 +527,7 @@ cg_row(const float *gram, const float *other, int k, float lambda,
 	for (j = 0; j < n; j++)
 	{
 		const float *h = other + (size_t) idx[j] * k;
-		float		w = conf[j] * (1.0f - dot_k(h, x, k));
+		float		w = (conf != NULL ? conf[j] : 1.0f) * (1.0f - dot_k(h, x, k));
 
 		for (d = 0; d < k; d++)
 			r[d] += w * h[d];
@@ -510,7 +547,7 @@ cg_row(const float *gram, const float *other, int k, float lambda,
 		for (j = 0; j < n; j++)
 		{
 			const float *h = other + (size_t) idx[j] * k;
-			float		w = conf[j] * dot_k(h, p, k);
+			float		w = (conf != NULL ? conf[j] : 1.0f) * dot_k(h, p, k);
 
 			for (d = 0; d < k; d++)
 				ap[d] += w * h[d];
@@ -565,11 +602,12 @@ rank_job_main(void *arg)
 
 		if (j->cg_steps > 0)
 			cg_row(j->gram_f, j->other, j->k, (float) lambda,
-				   j->groups->other + b, j->groups->conf + b, n, j->cg_steps,
+				   j->groups->other + b,
+				   j->groups->conf != NULL ? j->groups->conf + b : NULL, n, j->cg_steps,
 				   (float *) j->scratch, j->rows + (size_t) r * j->k);
 		else
 			solve_row(j->gram, j->other, j->k, lambda, j->groups->other + b,
-					  j->groups->conf + b, n, j->scratch,
+					  j->groups->conf != NULL ? j->groups->conf + b : NULL, n, j->scratch,
 					  j->rows + (size_t) r * j->k);
 	}
 	return NULL;
