@@ -435,7 +435,7 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 				 errmsg("model \"%s\" was trained without ratings", name),
 				 errdetail("RMSE and MAE compare predicted ratings with ratings."),
 				 errhint("Use recsys_evaluate_ranking(model, source) to score its lists.")));
-	if (rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING)
+	if (m->objective == RS_OBJECTIVE_RANKING)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" was trained for ranking only", name),

@@ -316,8 +316,9 @@ rs_model_add_param_tensor(rs_model *m, const char *name, float *data,
 
 /* allocate a zeroed tensor owned by m and register it */
 rs_status
-rs_model_add_owned_tensor(rs_model *m, const char *name, rs_dtype dtype, int ndim,
-				 int64_t rows, int64_t cols, void **data, rs_error *err)
+rs_model_add_owned_tensor(rs_model *m, const char *name, rs_dtype dtype,
+						  int ndim, int64_t rows, int64_t cols, void **data,
+						  rs_error *err)
 {
 	size_t		bytes = rs_mul_size(rs_mul_size((size_t) rows, (size_t) cols),
 									rs_dtype_size(dtype));
@@ -469,6 +470,8 @@ rs_model_create(const rs_params *p, int32_t n_users, int32_t n_items,
 	m->n_items = n_items;
 	m->n_ratings = n_ratings;
 	m->n_epochs = n_epochs;
+	m->objective = (int) rs_rank_objective(p);
+	m->rank_k = rs_rank_enabled(p) ? (int) rs_params_get(p, "rank_factors") : 0;
 
 	rc = rs_model_add_owned_tensor(m, "user_ids", RS_I64, 1, n_users, 1, &data, err);
 	if (rc != RS_OK)
@@ -982,9 +985,9 @@ rs_model_predict(const rs_model *m, int32_t u, int32_t i)
 		u = -1;
 	if (i < 0 || i >= m->n_items)
 		i = -1;
-	if (rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING)
+	if (m->objective == RS_OBJECTIVE_RANKING)
 	{
-		int			k = (int) rs_params_get(&m->params, "rank_factors");
+		int			k = m->rank_k;
 		double		s = 0;
 		int			x;
 
@@ -1084,7 +1087,7 @@ rs_model_takes_history(const rs_model *m, bool for_predict)
 	if (m->rank_user == NULL)
 		return false;
 	return !for_predict ||
-		rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING;
+		m->objective == RS_OBJECTIVE_RANKING;
 }
 
 bool
@@ -1104,7 +1107,7 @@ rs_model_predict_history(const rs_model *m, const int32_t *items,
 
 	if (i < 0 || i >= m->n_items)
 		i = -1;
-	if (rs_rank_objective(&m->params) == RS_OBJECTIVE_RANKING)
+	if (m->objective == RS_OBJECTIVE_RANKING)
 	{
 		/* no rating head: the ranking score of i after the history */
 		float	   *all = rs_alloc(&m->alloc,

@@ -260,6 +260,14 @@ typedef struct rs_model
 	int32_t    *rated_items;	/* (n_ratings) items of each user, ascending */
 	double	   *history;		/* (n_epochs, RS_HISTORY_COLS) */
 
+	/*
+	 * The objective (rank.h's rs_objective) and the head's factors, read
+	 * from params once at creation: predict is called per row and must not
+	 * look options up by name
+	 */
+	int			objective;
+	int			rank_k;			/* 0 without the head */
+
 	/* The ranking head (rank.h), NULL when the objective is "rating" */
 	float	   *rank_user;		/* (n_users, rank_factors) */
 	float	   *rank_item;		/* (n_items, rank_factors) */

@@ -132,7 +132,7 @@ rs_rank_train_memory(const rs_params *p, int32_t n_users, int32_t n_items,
 rs_status
 rs_rank_init(rs_model *m, rs_error *err)
 {
-	int64_t		k = (int64_t) rs_params_get(&m->params, "rank_factors");
+	int64_t		k = m->rank_k;
 	rs_status	rc;
 	void	   *data;
 
@@ -756,7 +756,7 @@ done:
 void
 rs_rank_score_items(const rs_model *m, int32_t u, float *out)
 {
-	int			k = (int) rs_params_get(&m->params, "rank_factors");
+	int			k = m->rank_k;
 
 	if (u < 0)
 	{
@@ -824,7 +824,7 @@ rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
 double
 rs_rank_loss(const rs_model *m, const rs_dataset *d)
 {
-	int			k = (int) rs_params_get(&m->params, "rank_factors");
+	int			k = m->rank_k;
 	double		alpha0 = rs_params_get(&m->params, "rank_unobserved_weight");
 	double		l2 = rs_params_get(&m->params, "rank_l2");
 	double		loss = 0;
