@@ -473,6 +473,23 @@ dot_k(const float *a, const float *b, int k)
 }
 
 /*
+ * Pairs ahead whose factor rows a pass asks the memory for: a row's pairs
+ * point at rows scattered over the other side, which at millions of rows
+ * does not fit in the caches, so each row would otherwise be a stall.
+ */
+#define RANK_PREFETCH_AHEAD 4
+
+/* ask for the k floats at row (every 64-byte line of it) */
+static inline void
+prefetch_row(const float *row, int k)
+{
+	int			x;
+
+	for (x = 0; x < k; x += 16)
+		__builtin_prefetch(row + x);
+}
+
+/*
  * out = (gram + lambda I) v, gram k x k full and symmetric: a sum of its
  * rows scaled by v, so every step is a vector multiply-add over out
  */
@@ -527,7 +544,11 @@ cg_row(const float *gram, const float *other, int k, float lambda,
 	for (j = 0; j < n; j++)
 	{
 		const float *h = other + (size_t) idx[j] * k;
-		float		w = (conf != NULL ? conf[j] : 1.0f) * (1.0f - dot_k(h, x, k));
+		float		w;
+
+		if (j + RANK_PREFETCH_AHEAD < n)
+			prefetch_row(other + (size_t) idx[j + RANK_PREFETCH_AHEAD] * k, k);
+		w = (conf != NULL ? conf[j] : 1.0f) * (1.0f - dot_k(h, x, k));
 
 		for (d = 0; d < k; d++)
 			r[d] += w * h[d];
@@ -547,7 +568,11 @@ cg_row(const float *gram, const float *other, int k, float lambda,
 		for (j = 0; j < n; j++)
 		{
 			const float *h = other + (size_t) idx[j] * k;
-			float		w = (conf != NULL ? conf[j] : 1.0f) * dot_k(h, p, k);
+			float		w;
+
+			if (j + RANK_PREFETCH_AHEAD < n)
+				prefetch_row(other + (size_t) idx[j + RANK_PREFETCH_AHEAD] * k, k);
+			w = (conf != NULL ? conf[j] : 1.0f) * dot_k(h, p, k);
 
 			for (d = 0; d < k; d++)
 				ap[d] += w * h[d];
