@@ -176,14 +176,8 @@ recsys_recommend(PG_FUNCTION_ARGS)
 	scores = ScoreBuffer((size_t) m->n_items);
 	rs_model_score_items(m, u, scores);
 
-	/* the user's training items are left out: -INFINITY never comes back */
-	if (exclude_rated && u >= 0 && m->rated_offsets != NULL)
-	{
-		int64_t		r;
-
-		for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
-			scores[m->rated_items[r]] = -INFINITY;
-	}
+	if (exclude_rated)
+		rs_model_exclude_rated(m, u, scores);
 
 	EmitTopK(rsinfo, m, scores, k);
 	return (Datum) 0;

@@ -124,13 +124,7 @@ rs_rank_eval_user(rs_rank_eval *e, const rs_model *m, int32_t u,
 	int			n;
 
 	rs_model_score_items(m, u, e->scores);
-	if (u >= 0 && u < m->n_users)
-	{
-		int64_t		r;
-
-		for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
-			e->scores[m->rated_items[r]] = -INFINITY;
-	}
+	rs_model_exclude_rated(m, u, e->scores);
 	n = rs_topk(e->scores, m->n_items, e->list_len, e->top, e->top_score);
 	rs_rank_eval_list(e, e->top, n, relevant, n_rel);
 }

@@ -986,20 +986,7 @@ rs_model_predict(const rs_model *m, int32_t u, int32_t i)
 	if (i < 0 || i >= m->n_items)
 		i = -1;
 	if (m->objective == RS_OBJECTIVE_RANKING)
-	{
-		int			k = m->rank_k;
-		double		s = 0;
-		int			x;
-
-		if (i < 0)
-			return 0;
-		if (u < 0)
-			return m->item_count[i];
-		for (x = 0; x < k; x++)
-			s += (double) m->rank_user[(size_t) u * k + x] *
-				m->rank_item[(size_t) i * k + x];
-		return s;
-	}
+		return rs_rank_score_pair(m, u, i);
 	/* rows without ratings (all equal): the kind's score, nothing to clip to */
 	if (m->rating_min == m->rating_max)
 		return m->kind->predict(m, u, i);
@@ -1077,6 +1064,17 @@ score_after_history(const rs_model *m, const int32_t *items,
 	rs_free(&m->alloc, known_items);
 	rs_free(&m->alloc, known_ratings);
 	return rc;
+}
+
+void
+rs_model_exclude_rated(const rs_model *m, int32_t u, float *scores)
+{
+	int64_t		r;
+
+	if (u < 0 || u >= m->n_users || m->rated_offsets == NULL)
+		return;
+	for (r = m->rated_offsets[u]; r < m->rated_offsets[u + 1]; r++)
+		scores[m->rated_items[r]] = -INFINITY;
 }
 
 bool

@@ -492,6 +492,12 @@ extern double rs_model_predict(const rs_model *m, int32_t u, int32_t i);
 
 /* scores of all items for user index u (-1: unknown) into out (n_items) */
 extern void rs_model_score_items(const rs_model *m, int32_t u, float *out);
+/*
+ * Set the scores of user u's training items to -INFINITY, which a top-k
+ * selection never returns (u == -1, out of range, or a model without the
+ * index: nothing to leave out)
+ */
+extern void rs_model_exclude_rated(const rs_model *m, int32_t u, float *scores);
 
 /*
  * Serving from a history given at query time (sequence kinds; any other

@@ -778,6 +778,27 @@ done:
 
 /* ---------- serving ---------- */
 
+/*
+ * One pair's score, as rs_rank_score_items gives it: w_u . h_i, the item's
+ * count for an unknown user, 0 for an unknown item
+ */
+double
+rs_rank_score_pair(const rs_model *m, int32_t u, int32_t i)
+{
+	int			k = m->rank_k;
+	double		s = 0;
+	int			x;
+
+	if (i < 0)
+		return 0;
+	if (u < 0)
+		return m->item_count[i];
+	for (x = 0; x < k; x++)
+		s += (double) m->rank_user[(size_t) u * k + x] *
+			m->rank_item[(size_t) i * k + x];
+	return s;
+}
+
 void
 rs_rank_score_items(const rs_model *m, int32_t u, float *out)
 {

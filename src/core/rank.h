@@ -101,6 +101,9 @@ extern rs_status rs_rank_init(rs_model *m, rs_error *err);
 extern rs_status rs_rank_train(rs_model *m, const rs_dataset *d,
 							   const rs_train_hooks *hooks, rs_error *err);
 
+/* ranking score of item i for user u (-1: unknown; see rs_rank_score_items) */
+extern double rs_rank_score_pair(const rs_model *m, int32_t u, int32_t i);
+
 /* ranking scores of every item for user u (-1: by item count) into out */
 extern void rs_rank_score_items(const rs_model *m, int32_t u, float *out);
 
