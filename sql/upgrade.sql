@@ -1,8 +1,9 @@
--- the upgrade path: 0.1 (as shipped), then ALTER EXTENSION UPDATE to 0.2
--- and to 0.3, gives at each step the same objects as a fresh install of that
--- version, and keeps the stored models: one trained under 0.1, and one the
--- 0.2 library itself stored (test/data/recsys-0.2-model.sql), which 0.3 loads as
--- objective "rating" and serves as 0.2 did
+-- the upgrade path: 0.1 (as shipped), then ALTER EXTENSION UPDATE to 0.2,
+-- 0.3 and 0.4, gives at each step the same objects as a fresh install of
+-- that version, and keeps the stored models: one trained under 0.1, and one
+-- the 0.2 library itself stored (test/data/recsys-0.2-model.sql), which 0.3
+-- loads as objective "rating" and serves as 0.2 did; 0.4 makes them private
+-- to their owner
 SET recsys.threads = 1;
 SET recsys.epoch_notices = off;
 
@@ -31,8 +32,25 @@ SELECT p.oid::regprocedure::text AS signature, p.prokind, p.provolatile,
                   AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'recsys'
   LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid;
+-- the row-level security of the catalog tables, their columns and grants
+-- (a function: a view would depend on the tables, and the extension must go)
+CREATE FUNCTION upg_security() RETURNS TABLE (object text, detail text)
+LANGUAGE sql AS $$
+SELECT c.relname::text, c.relrowsecurity::text
+  FROM pg_class c WHERE c.relname IN ('recsys_models', 'recsys_tensors')
+UNION ALL
+SELECT tablename || '.' || policyname, cmd || ' ' || array_to_string(roles, ',') || ' ' || qual
+  FROM pg_policies WHERE tablename IN ('recsys_models', 'recsys_tensors')
+UNION ALL
+SELECT 'recsys_models.' || attname, format_type(atttypid, atttypmod) || ' ' || attnotnull::text
+  FROM pg_attribute WHERE attrelid = to_regclass('recsys_models') AND attnum > 0 AND NOT attisdropped
+UNION ALL
+SELECT c.relname || ' acl', array_to_string(c.relacl, ',')
+  FROM pg_class c WHERE c.relname IN ('recsys_models', 'recsys_tensors');
+$$;
 CREATE TABLE upg_fresh_members AS SELECT * FROM upg_members;
 CREATE TABLE upg_fresh_functions AS SELECT * FROM upg_functions;
+CREATE TABLE upg_fresh_security AS SELECT * FROM upg_security();
 SELECT count(*) AS members FROM upg_fresh_members;
 
 -- no model is left by the earlier tests, so the extension can go
@@ -169,8 +187,34 @@ SELECT users, round(hit_rate::numeric, 6) = round(2 / 3.0, 6) AS hit_rate_2_of_3
        round(precision::numeric, 6) = round(2 / 3.0, 6) AS precision_2_of_3
   FROM recsys_evaluate_ranking('upg_v02', 'upg_v02_test', 1);
 
--- 0.1 updated to 0.2 and to 0.3 has exactly the objects of a fresh install
--- of 0.3, the default version
+ALTER EXTENSION recsys UPDATE TO '0.4';
+SELECT extversion FROM pg_extension WHERE extname = 'recsys';
+
+-- the models keep their owner and are shared with no one
+SELECT name, owner = current_user AS same_owner, readers FROM recsys_models ORDER BY name;
+-- a role that does not own them neither sees nor serves them
+CREATE ROLE upg_other;
+SET ROLE upg_other;
+SELECT count(*) AS models_seen, (SELECT count(*) FROM recsys_tensors) AS tensors_seen
+  FROM recsys_models;
+\set VERBOSITY terse
+SELECT recsys_predict('upg_mf', 1, 1);
+\set VERBOSITY default
+RESET ROLE;
+-- until their owner shares them; they serve as before
+SELECT recsys_grant('upg_mf', 'upg_other');
+GRANT SELECT ON upg_before TO upg_other;
+SET ROLE upg_other;
+SELECT count(*) AS n,
+       bool_and(recsys_predict('upg_mf', user_id, item_id) = p) AS same_predictions
+  FROM upg_before;
+RESET ROLE;
+SELECT recsys_revoke('upg_mf', 'upg_other');
+REVOKE SELECT ON upg_before FROM upg_other;
+DROP ROLE upg_other;
+
+-- 0.1 updated to 0.2, 0.3 and 0.4 has exactly the objects of a fresh
+-- install of 0.4, the default version, and the same security
 SELECT object AS missing_after_update
   FROM (SELECT object FROM upg_fresh_members
         EXCEPT SELECT object FROM upg_members) s ORDER BY 1;
@@ -182,19 +226,26 @@ SELECT signature AS differs_after_update
         EXCEPT SELECT * FROM upg_functions) s ORDER BY 1;
 SELECT count(*) = (SELECT count(*) FROM upg_fresh_functions) AS same_count
   FROM upg_functions;
+SELECT object AS security_differs_after_update
+  FROM ((SELECT * FROM upg_fresh_security EXCEPT SELECT * FROM upg_security())
+        UNION ALL
+        (SELECT * FROM upg_security() EXCEPT SELECT * FROM upg_fresh_security)) s ORDER BY 1;
 
 -- the training, serving and evaluation entry points after the update (0.2
 -- adds the forms with a time and with a history, 0.3 the forms without a
--- rating and recsys_evaluate_ranking)
+-- rating and recsys_evaluate_ranking, 0.4 the filters of recsys_recommend,
+-- recsys_recommend_all and sharing)
 SELECT oid::regprocedure AS function FROM pg_proc
  WHERE proname IN ('recsys_fit', 'recsys_fit_trans', 'recsys_predict', 'recsys_recommend',
-                   'recsys_evaluate', 'recsys_evaluate_ranking')
+                   'recsys_evaluate', 'recsys_evaluate_ranking', 'recsys_recommend_all',
+                   'recsys_grant', 'recsys_revoke', 'recsys_may_read')
  ORDER BY oid::regprocedure::text COLLATE "C";
 
 -- leave a fresh install of the default version, as the other tests expect
 SELECT recsys_drop(name) FROM recsys_models ORDER BY name;
 DROP VIEW upg_members, upg_functions;
-DROP TABLE upg_fresh_members, upg_fresh_functions, upg_fresh02_members,
+DROP FUNCTION upg_security();
+DROP TABLE upg_fresh_members, upg_fresh_functions, upg_fresh_security, upg_fresh02_members,
            upg_fresh02_functions, upg_ratings, upg_before, upg_rec_before,
            upg_v02_fit, upg_v02_predict, upg_v02_lists, upg_v02_test;
 DROP EXTENSION recsys;

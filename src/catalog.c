@@ -6,7 +6,8 @@
  * A stored model is one row of recsys_models and its tensors in
  * recsys_tensors: a "_header" row (kind, sizes, options; see blob.h) and
  * one row per chunk of every named tensor.  StoreModel writes them in the
- * caller's transaction through SPI with parameters, so a failed or
+ * caller's transaction through SPI with parameters, as the catalog's owner
+ * (see access.c for who may write what), so a failed or
  * cancelled training leaves nothing behind and a retraining under the same
  * name replaces the old model atomically.
  *
@@ -19,6 +20,12 @@
  * read again only when the call site is new, when the model name changes
  * from one call to the next, or when the statement changed (see below).
  * Later rows cost a name compare and a generation compare.
+ *
+ * Models are private (access.c): the catalog's row-level security hides
+ * the rows of a model from a role that may not use it, so the lookup with
+ * the caller's rights is also the check of its rights.  A cached model
+ * serves a role only after that role's own lookup found the same row: the
+ * call site's stamp (below) includes the role.
  *
  * Why this is correct under MVCC: a query sees the model that its own
  * snapshot sees.  The catalog row is read with the active snapshot at the
@@ -106,7 +113,11 @@ typedef struct ModelCallSite
 	uint64		generation;		/* entry->generation when checked */
 	const rs_model *model;		/* entry->model when checked */
 
-	/* Stamp of the snapshot the catalog was checked under */
+	/*
+	 * Stamp of the snapshot the catalog was checked under, and of the role
+	 * it was checked as (models are private: see access.c)
+	 */
+	Oid			userid;
 	LocalTransactionId lxid;
 	CommandId	curcid;
 	uint64		completion;
@@ -124,11 +135,11 @@ static char *LookupPlanSchema = NULL;
 /* ---------- helpers ---------- */
 
 /*
- * The quoted name of the schema recsys is installed in.  (PostgreSQL 15
- * does not export get_extension_schema, so read pg_extension here.)
+ * The oid of the schema recsys is installed in.  (PostgreSQL 15 does not
+ * export get_extension_schema, so read pg_extension here.)
  */
-static char *
-RecsysSchema(void)
+Oid
+RecsysSchemaOid(void)
 {
 	Oid			extoid = get_extension_oid("recsys", false);
 	Relation	rel;
@@ -136,7 +147,6 @@ RecsysSchema(void)
 	SysScanDesc scan;
 	HeapTuple	tup;
 	Oid			nspoid = InvalidOid;
-	char	   *nspname;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
@@ -148,7 +158,31 @@ RecsysSchema(void)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 
-	nspname = OidIsValid(nspoid) ? get_namespace_name(nspoid) : NULL;
+	if (!OidIsValid(nspoid))
+		elog(ERROR, "could not find the schema of extension recsys");
+	return nspoid;
+}
+
+/*
+ * Whether the catalog has the column readers: the library serves the
+ * catalogs of earlier versions too, between the install of a new library
+ * and ALTER EXTENSION UPDATE.
+ */
+bool
+CatalogHasReaders(void)
+{
+	Oid			relid = get_relname_relid("recsys_models", RecsysSchemaOid());
+
+	return OidIsValid(relid) &&
+		get_attnum(relid, "readers") != InvalidAttrNumber;
+}
+
+/* the quoted name of the schema recsys is installed in */
+char *
+RecsysSchema(void)
+{
+	char	   *nspname = get_namespace_name(RecsysSchemaOid());
+
 	if (nspname == NULL)
 		elog(ERROR, "could not find the schema of extension recsys");
 	return pstrdup(quote_identifier(nspname));
@@ -165,19 +199,6 @@ ReportDamaged(const char *name, const char *tensor, const char *check)
 			 errhint("Train the model again, or restore it from a backup.")));
 }
 
-/* error out unless the current user may change the model owned by owner */
-static void
-CheckModelOwner(const char *name, const char *owner)
-{
-	Oid			roleid = get_role_oid(owner, true);
-
-	if (!superuser() &&
-		(!OidIsValid(roleid) || !has_privs_of_role(GetUserId(), roleid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of model \"%s\"", name)));
-}
-
 /* int64 shape of t as a bigint[] of ndim entries */
 static ArrayType *
 ShapeArray(const rs_tensor *t)
@@ -191,34 +212,41 @@ ShapeArray(const rs_tensor *t)
 						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-/*
- * Owner of the model called name, locked against concurrent changes, or
- * NULL when there is none.  Call while connected to SPI; the result is
- * allocated in the caller's context.
- */
-static char *
-LockModelRow(const char *schema, const char *name, MemoryContext resultcxt)
+bool
+LockModelRow(const char *schema, const char *name, MemoryContext cxt,
+			 ModelRow *row)
 {
 	char	   *sql;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
-	char	   *owner = NULL;
+	Datum		readers;
+	bool		isnull;
+	MemoryContext oldcxt;
 	int			ret;
 
-	sql = psprintf("SELECT owner::text FROM %s.recsys_models WHERE name = $1 FOR UPDATE",
+	/* a catalog older than 0.4 has no readers: shared with no one */
+	sql = psprintf("SELECT owner::text, %s FROM %s.recsys_models "
+				   "WHERE name = $1 FOR UPDATE",
+				   CatalogHasReaders() ? "readers" : "'{}'::pg_catalog.regrole[]",
 				   schema);
 	values[0] = CStringGetTextDatum(name);
 	ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed > 0)
-	{
-		char	   *o = SPI_getvalue(SPI_tuptable->vals[0],
-									 SPI_tuptable->tupdesc, 1);
+	if (SPI_processed == 0)
+		return false;
 
-		owner = MemoryContextStrdup(resultcxt, o ? o : "");
-	}
-	return owner;
+	row->owner = MemoryContextStrdup(cxt,
+									 SPI_getvalue(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1));
+	readers = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+							&isnull);
+	if (isnull)
+		elog(ERROR, "recsys_models.readers is null for model \"%s\"", name);
+	oldcxt = MemoryContextSwitchTo(cxt);
+	row->readers = PointerGetDatum(DatumGetArrayTypePCopy(readers));
+	MemoryContextSwitchTo(oldcxt);
+	return true;
 }
 
 /* delete the model called name (tensors go by ON DELETE CASCADE) */
@@ -252,16 +280,17 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext scratch;
 	char	   *schema;
-	char	   *owner;
+	CatalogWrite w;
+	ModelRow	old;
 	char	   *sql;
 	SPIPlanPtr	model_plan;
 	SPIPlanPtr	tensor_plan;
-	Oid			model_types[8] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID,
-	JSONBOID, INT4OID, INT4OID, INT8OID};
+	Oid			model_types[10] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID,
+	JSONBOID, INT4OID, INT4OID, INT8OID, TEXTOID, REGROLEARRAYOID};
 	Oid			tensor_types[6] = {INT8OID, TEXTOID, INT4OID, TEXTOID,
 	INT8ARRAYOID, BYTEAOID};
-	Datum		values[8];
-	char		nulls[8];
+	Datum		values[10];
+	char		nulls[10];
 	bool		isnull;
 	int64		model_id;
 	int			ret;
@@ -281,20 +310,38 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
 
-	/* replace: the old model goes first, if the user may replace it */
-	owner = LockModelRow(schema, name, callercxt);
-	if (owner != NULL)
+	BeginCatalogWrite(&w);
+
+	/*
+	 * replace: the old model goes first, if the caller may replace it; the
+	 * new one keeps its owner and the roles it was shared with, as CREATE
+	 * OR REPLACE does
+	 */
+	if (LockModelRow(schema, name, callercxt, &old))
 	{
-		CheckModelOwner(name, owner);
+		CheckModelOwner(w.caller, name, old.owner);
 		DeleteModelRow(schema, name);
 	}
+	else
+	{
+		old.owner = GetUserNameFromId(w.caller, false);
+		old.readers = PointerGetDatum(construct_empty_array(REGROLEOID));
+	}
 
-	/* the model's row */
-	sql = psprintf("INSERT INTO %s.recsys_models "
-				   "(name, kind, source, options, metrics, n_users, n_items, n_ratings) "
-				   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-				   schema);
-	model_plan = SPI_prepare(sql, 8, model_types);
+	/* the model's row (a catalog older than 0.4 has no readers) */
+	if (CatalogHasReaders())
+		sql = psprintf("INSERT INTO %s.recsys_models "
+					   "(name, kind, source, options, metrics, n_users, n_items, n_ratings, "
+					   "owner, readers) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+					   schema);
+	else
+		sql = psprintf("INSERT INTO %s.recsys_models "
+					   "(name, kind, source, options, metrics, n_users, n_items, n_ratings, "
+					   "owner) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+					   schema);
+	model_plan = SPI_prepare(sql, CatalogHasReaders() ? 10 : 9, model_types);
 	if (model_plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	memset(nulls, ' ', sizeof(nulls));
@@ -312,6 +359,8 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	values[5] = Int32GetDatum(m->n_users);
 	values[6] = Int32GetDatum(m->n_items);
 	values[7] = Int64GetDatum(m->n_ratings);
+	values[8] = CStringGetTextDatum(old.owner);
+	values[9] = old.readers;
 	ret = SPI_execute_plan(model_plan, values, nulls, false, 1);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
@@ -385,6 +434,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	}
 
 	MemoryContextDelete(scratch);
+	EndCatalogWrite(&w);
 	SPI_finish();
 }
 
@@ -398,14 +448,16 @@ bool
 DropModel(const char *name, bool missing_ok)
 {
 	char	   *schema = RecsysSchema();
-	char	   *owner;
+	CatalogWrite w;
+	ModelRow	row;
 	int			ret;
 
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-	owner = LockModelRow(schema, name, CurrentMemoryContext);
-	if (owner == NULL)
+	BeginCatalogWrite(&w);
+	if (!LockModelRow(schema, name, CurrentMemoryContext, &row))
 	{
+		EndCatalogWrite(&w);
 		SPI_finish();
 		if (missing_ok)
 			return false;
@@ -413,8 +465,9 @@ DropModel(const char *name, bool missing_ok)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));
 	}
-	CheckModelOwner(name, owner);
+	CheckModelOwner(w.caller, name, row.owner);
 	DeleteModelRow(schema, name);
+	EndCatalogWrite(&w);
 	SPI_finish();
 	return true;
 }
@@ -727,7 +780,7 @@ CheckModel(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name),
-				 errhint("See the table recsys_models for stored models.")));
+				 errhint("The table recsys_models lists the models you may use; another role's model must be shared with you by recsys_grant.")));
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									 SPI_tuptable->tupdesc, 1, &isnull));
@@ -772,7 +825,8 @@ StampMatches(const ModelCallSite *site)
 	if (!site->stamped || !ActiveSnapshotSet())
 		return false;
 	snap = GetActiveSnapshot();
-	return site->lxid == MyProc->lxid &&
+	return site->userid == GetUserId() &&
+		site->lxid == MyProc->lxid &&
 		site->curcid == snap->curcid &&
 		site->completion == snap->snapXactCompletionCount;
 }
@@ -820,6 +874,7 @@ GetModel(FunctionCallInfo fcinfo, const char *name)
 	if (ActiveSnapshotSet())
 	{
 		snap = GetActiveSnapshot();
+		site->userid = GetUserId();
 		site->lxid = MyProc->lxid;
 		site->curcid = snap->curcid;
 		site->completion = snap->snapXactCompletionCount;

@@ -72,6 +72,27 @@ extern void CheckTimeColumn(Oid relid, const char *column);
 
 /* ---- catalog.c: storing, loading and caching models ---- */
 
+/* the quoted name of the extension's schema, and its oid */
+extern char *RecsysSchema(void);
+extern Oid	RecsysSchemaOid(void);
+/* whether the catalog has recsys_models.readers (0.4 and later) */
+extern bool CatalogHasReaders(void);
+
+/* what LockModelRow found of a model's catalog row */
+typedef struct ModelRow
+{
+	char	   *owner;			/* role name */
+	Datum		readers;		/* regrole[] */
+} ModelRow;
+
+/*
+ * Lock the catalog row of model name against concurrent changes and read
+ * it into *row (allocated in cxt); false when there is none.  Connected to
+ * SPI, inside BeginCatalogWrite (the row may be private to another role).
+ */
+extern bool LockModelRow(const char *schema, const char *name,
+						 MemoryContext cxt, ModelRow *row);
+
 /*
  * Store m under name in the caller's transaction, replacing a model of that
  * name.  options is what OptionsToJsonb gave (or NULL to derive it from the
@@ -89,6 +110,22 @@ extern bool DropModel(const char *name, bool missing_ok);
  * does not exist or its rows are damaged.
  */
 extern const rs_model *GetModel(FunctionCallInfo fcinfo, const char *name);
+
+/* ---- access.c: owners, sharing and catalog writes ---- */
+
+/* the caller's identity, saved while acting as the catalog's owner */
+typedef struct CatalogWrite
+{
+	Oid			caller;			/* the role the caller acts as */
+	int			sec_context;
+	int			guc_level;
+} CatalogWrite;
+
+/* act as the catalog's owner, with a safe search_path, until the end */
+extern void BeginCatalogWrite(CatalogWrite *w);
+extern void EndCatalogWrite(CatalogWrite *w);
+/* error out unless role may change the model name owned by owner */
+extern void CheckModelOwner(Oid role, const char *name, const char *owner);
 
 /* ---- estimate.c: the memory of a training, before reading ---- */
 

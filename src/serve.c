@@ -129,45 +129,124 @@ EmitTopK(ReturnSetInfo *rsinfo, const rs_model *m, const float *scores,
 	int			n;
 	int			j;
 
-	if (m->n_items == 0)
-		return;
 	k = Min(k, m->n_items);
+	if (k <= 0)
+		return;
 	top_index = palloc(sizeof(int32_t) * k);
 	top_score = palloc(sizeof(float) * k);
-	n = rs_topk(scores, m->n_items, k, top_index, top_score);
-
+	n = rs_model_top_items(m, scores, k, top_index, top_score);
 	for (j = 0; j < n; j++)
 	{
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
-		double		s = top_score[j];
 
-		/* a rating in the data's units and range, like recsys_predict */
-		if (rs_model_scores_are_ratings(m))
-			s = Min(Max(s, m->rating_min), m->rating_max);
 		values[0] = Int64GetDatum(m->item_ids[top_index[j]]);
-		values[1] = Float8GetDatum(s);
+		values[1] = Float8GetDatum(top_score[j]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(top_index);
 	pfree(top_score);
 }
 
+/*
+ * The items of the bigint[] argument argno as the model's dense indexes
+ * (-1 for an item the model does not know), into *n of them; what names
+ * the argument in errors.
+ */
+static int32_t *
+ReadItemList(FunctionCallInfo fcinfo, int argno, const rs_model *m,
+			 const char *what, size_t *n)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(argno);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count;
+	int			j;
+	int32_t    *items;
+
+	deconstruct_array(a, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &count);
+	items = palloc(sizeof(int32_t) * Max(count, 1));
+	for (j = 0; j < count; j++)
+	{
+		if (nulls[j])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", what),
+					 errdetail("Element %d of %s is NULL.", j + 1, what)));
+		items[j] = rs_model_item_index(m, DatumGetInt64(elems[j]));
+	}
+	pfree(elems);
+	pfree(nulls);
+	*n = (size_t) count;
+	return items;
+}
+
+/*
+ * Apply the business filters of arguments argno (candidates) and argno + 1
+ * (exclude), when not NULL, to scores: only candidates are ranked, never
+ * the excluded items.  Items the model does not know are ignored in both.
+ * The SQL declarations of versions before 0.4 have no filter arguments.
+ */
+static void
+ApplyFilters(FunctionCallInfo fcinfo, int argno, const rs_model *m,
+			 float *scores)
+{
+	size_t		n;
+	int32_t    *items;
+
+	if (PG_NARGS() < argno + 2)
+		return;
+	if (!PG_ARGISNULL(argno))
+	{
+		float	   *saved;
+
+		items = ReadItemList(fcinfo, argno, m, "candidates", &n);
+		saved = palloc(sizeof(float) * Max(n, 1));
+		rs_scores_keep_only(scores, m->n_items, items, n, saved);
+		pfree(saved);
+		pfree(items);
+	}
+	if (!PG_ARGISNULL(argno + 1))
+	{
+		items = ReadItemList(fcinfo, argno + 1, m, "exclude", &n);
+		rs_scores_exclude(scores, m->n_items, items, n);
+		pfree(items);
+	}
+}
+
+/* true when any of the first n arguments is NULL */
+static bool
+AnyArgIsNull(FunctionCallInfo fcinfo, int n)
+{
+	int			j;
+
+	for (j = 0; j < n; j++)
+		if (PG_ARGISNULL(j))
+			return true;
+	return false;
+}
+
 PG_FUNCTION_INFO_V1(recsys_recommend);
-/* SQL recsys_recommend(model, user_id, k, exclude_rated): the k best items */
+/*
+ * SQL recsys_recommend(model, user_id, k, exclude_rated, candidates,
+ * exclude): the k best items for a user
+ */
 Datum
 recsys_recommend(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const rs_model *m;
-	int32		k = PG_GETARG_INT32(2);
-	bool		exclude_rated = PG_GETARG_BOOL(3);
+	int32		k;
 	int32_t		u;
 	float	   *scores;
 
-	CheckK(k);
-
 	InitMaterializedSRF(fcinfo, 0);
+	/* as if strict in the model, the user and the settings: no rows */
+	if (AnyArgIsNull(fcinfo, 4))
+		return (Datum) 0;
+	k = PG_GETARG_INT32(2);
+	CheckK(k);
 	m = ModelArg(fcinfo);
 	u = rs_model_user_index(m, PG_GETARG_INT64(1));
 	if (m->n_items == 0)
@@ -175,9 +254,9 @@ recsys_recommend(PG_FUNCTION_ARGS)
 
 	scores = ScoreBuffer((size_t) m->n_items);
 	rs_model_score_items(m, u, scores);
-
-	if (exclude_rated)
+	if (PG_GETARG_BOOL(3))
 		rs_model_exclude_rated(m, u, scores);
+	ApplyFilters(fcinfo, 4, m, scores);
 
 	EmitTopK(rsinfo, m, scores, k);
 	return (Datum) 0;
@@ -307,23 +386,25 @@ recsys_predict_history(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(recsys_recommend_history);
 /*
  * SQL recsys_recommend(model, history_items, history_ratings, k,
- * exclude_rated): the k best items after a history given at query time
+ * exclude_rated, candidates, exclude): the k best items after a history
+ * given at query time
  */
 Datum
 recsys_recommend_history(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const rs_model *m;
-	int32		k = PG_GETARG_INT32(3);
-	bool		exclude_rated = PG_GETARG_BOOL(4);
+	int32		k;
 	QueryHistory h;
 	float	   *scores;
 	rs_error	err;
-	size_t		t;
-
-	CheckK(k);
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* as if strict in the model, the history and the settings: no rows */
+	if (AnyArgIsNull(fcinfo, 5))
+		return (Datum) 0;
+	k = PG_GETARG_INT32(3);
+	CheckK(k);
 	m = ModelArg(fcinfo);
 	CheckHistoryKind(fcinfo, m, false,
 					 "Use recsys_recommend(model, user_id, k) for a user of the training data.");
@@ -337,13 +418,86 @@ recsys_recommend_history(PG_FUNCTION_ARGS)
 		ReportCoreError(&err, NULL);
 
 	/* the history's items are left out, all of them, not only the newest */
-	if (exclude_rated)
-		for (t = 0; t < h.n; t++)
-			if (h.items[t] >= 0)
-				scores[h.items[t]] = -INFINITY;
+	if (PG_GETARG_BOOL(4))
+		rs_scores_exclude(scores, m->n_items, h.items, h.n);
+	ApplyFilters(fcinfo, 5, m, scores);
 
 	EmitTopK(rsinfo, m, scores, k);
 	pfree(h.items);
+	return (Datum) 0;
+}
+
+/* scores of one block of recsys_recommend_all, at most this many floats */
+#define RECOMMEND_ALL_BLOCK_FLOATS (4 * 1024 * 1024)
+
+PG_FUNCTION_INFO_V1(recsys_recommend_all);
+/*
+ * SQL recsys_recommend_all(model, k, exclude_rated): the k best items of
+ * every user, as recsys_recommend gives them, in user order.  The users go
+ * in blocks whose scores come from one matrix product where the model
+ * allows (rs_model_score_users); the block's scores are a buffer of
+ * bounded size and the rows go to a tuplestore, which spills to disk past
+ * work_mem, so memory is bounded whatever the number of users.
+ */
+Datum
+recsys_recommend_all(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const rs_model *m;
+	int32		k = PG_GETARG_INT32(1);
+	bool		exclude_rated = PG_GETARG_BOOL(2);
+	int32_t		block;
+	int32_t		first;
+	float	   *scores;
+	int32_t    *top_index;
+	float	   *top_score;
+
+	CheckK(k);
+	InitMaterializedSRF(fcinfo, 0);
+	m = ModelArg(fcinfo);
+	if (m->n_items == 0 || m->n_users == 0)
+		return (Datum) 0;
+
+	k = Min(k, m->n_items);
+	block = rs_model_users_per_block(m, RECOMMEND_ALL_BLOCK_FLOATS);
+	scores = palloc_extended(mul_size(mul_size((Size) block, (Size) m->n_items),
+									  sizeof(float)), MCXT_ALLOC_HUGE);
+	top_index = palloc(sizeof(int32_t) * k);
+	top_score = palloc(sizeof(float) * k);
+
+	for (first = 0; first < m->n_users; first += block)
+	{
+		int32_t		n_users = Min(block, m->n_users - first);
+		int32_t		u;
+
+		CHECK_FOR_INTERRUPTS();
+		rs_model_score_users(m, first, n_users, scores);
+		for (u = 0; u < n_users; u++)
+		{
+			float	   *row = scores + (size_t) u * m->n_items;
+			int			n;
+			int			j;
+
+			if (exclude_rated)
+				rs_model_exclude_rated(m, first + u, row);
+			n = rs_model_top_items(m, row, k, top_index, top_score);
+			for (j = 0; j < n; j++)
+			{
+				Datum		values[4];
+				bool		nulls[4] = {false, false, false, false};
+
+				values[0] = Int64GetDatum(m->user_ids[first + u]);
+				values[1] = Int32GetDatum(j + 1);
+				values[2] = Int64GetDatum(m->item_ids[top_index[j]]);
+				values[3] = Float8GetDatum(top_score[j]);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+									 values, nulls);
+			}
+		}
+	}
+	pfree(scores);
+	pfree(top_index);
+	pfree(top_score);
 	return (Datum) 0;
 }
 

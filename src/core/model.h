@@ -499,6 +499,43 @@ extern void rs_model_score_items(const rs_model *m, int32_t u, float *out);
  */
 extern void rs_model_exclude_rated(const rs_model *m, int32_t u, float *scores);
 
+/* ---- top-k lists (recommend.c) ---- */
+
+/*
+ * Leave in scores (n_items) only the items of keep (n_keep dense indexes;
+ * -1 and out-of-range entries, items the model does not know, are
+ * skipped): every other score becomes -INFINITY.  saved has room for
+ * n_keep floats.
+ */
+extern void rs_scores_keep_only(float *scores, int32_t n_items,
+								const int32_t *keep, size_t n_keep,
+								float *saved);
+/* set the scores of items (n dense indexes; -1 skipped) to -INFINITY */
+extern void rs_scores_exclude(float *scores, int32_t n_items,
+							  const int32_t *items, size_t n);
+
+/*
+ * The (at most) k best items of scores (n_items), best first, as dense
+ * indexes and scores; ratings are clipped to the rating range, as
+ * rs_model_predict clips them.  Returns how many were written (excluded
+ * items, at -INFINITY, never are); the out arrays hold k entries.
+ */
+extern int	rs_model_top_items(const rs_model *m, const float *scores,
+							   int32_t k, int32_t *out_index,
+							   float *out_score);
+
+/*
+ * The scores rs_model_score_items gives, for the n_users users first,
+ * first + 1, ... at once into out (n_users rows of n_items): one matrix
+ * product for a ranking head, user by user otherwise.
+ */
+extern void rs_model_score_users(const rs_model *m, int32_t first,
+								 int32_t n_users, float *out);
+
+/* users per block of rs_model_score_users within max_floats scores */
+#define RS_MAX_USERS_PER_BLOCK 1024
+extern int32_t rs_model_users_per_block(const rs_model *m, size_t max_floats);
+
 /*
  * Serving from a history given at query time (sequence kinds; any other
  * kind gets RS_ERR_PARAM).  items and ratings are n steps, oldest first;

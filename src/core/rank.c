@@ -814,6 +814,17 @@ rs_rank_score_items(const rs_model *m, int32_t u, float *out)
 				out, 1);
 }
 
+void
+rs_rank_score_users(const rs_model *m, int32_t first, int32_t n_users,
+					float *out)
+{
+	int			k = m->rank_k;
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_users, m->n_items,
+				k, 1.0f, m->rank_user + (size_t) first * k, k, m->rank_item, k,
+				0.0f, out, m->n_items);
+}
+
 rs_status
 rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
 					  float *out, rs_error *err)

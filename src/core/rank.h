@@ -106,6 +106,9 @@ extern double rs_rank_score_pair(const rs_model *m, int32_t u, int32_t i);
 
 /* ranking scores of every item for user u (-1: by item count) into out */
 extern void rs_rank_score_items(const rs_model *m, int32_t u, float *out);
+/* the scores of users first .. first + n_users - 1 (all known), n_users rows */
+extern void rs_rank_score_users(const rs_model *m, int32_t first,
+								int32_t n_users, float *out);
 
 /*
  * Ranking scores of every item after a history given at query time (n

@@ -87,6 +87,7 @@ main(void)
 	suite_lstm();
 	suite_synthetic();
 	suite_rank();
+	suite_recommend();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed == 0 ? 0 : 1;

@@ -73,5 +73,6 @@ extern void suite_dense(void);
 extern void suite_lstm(void);
 extern void suite_synthetic(void);
 extern void suite_rank(void);
+extern void suite_recommend(void);
 
 #endif							/* RECSYS_UNIT_H */

@@ -1,0 +1,203 @@
+/*-------------------------------------------------------------------------
+ *
+ * access.c
+ *		Who may use a model: its owner, the roles it is shared with
+ *		(recsys_grant, recsys_revoke), and the switch to the catalog's
+ *		owner through which every write of the catalog goes.
+ *
+ * Models are private.  recsys_models and recsys_tensors have row-level
+ * security: a role sees the rows of a model when it has the privileges of
+ * the model's owner or of one of the roles in its readers column (a
+ * superuser sees every row).  Serving reads the catalog with the caller's
+ * rights, so these policies are also what decide who may serve a model:
+ * to everyone else it does not exist.
+ *
+ * Nobody but the catalog's owner (the role that created the extension) may
+ * write the catalog tables: PUBLIC has SELECT on them and nothing else.
+ * The functions that write (recsys_train, recsys_store, recsys_drop,
+ * recsys_grant, recsys_revoke) check ownership themselves, with the
+ * caller's identity, and then run their catalog statements as the
+ * catalog's owner, as PostgreSQL's foreign key triggers act as a table's
+ * owner: the user id switched with SECURITY_LOCAL_USERID_CHANGE and
+ * SECURITY_RESTRICTED_OPERATION, and search_path pinned to "pg_catalog,
+ * pg_temp" so that no function or operator of the caller's can be reached
+ * by name while privileged.  The switch covers the catalog statements
+ * only: a training reads its source with the caller's own rights before.
+ * An error inside aborts the (sub)transaction, which restores the user id
+ * and the settings.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/access.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "recsys.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+/* the owner of the catalog table recsys_models, who writes the catalog */
+static Oid
+CatalogOwner(void)
+{
+	Oid			relid = get_relname_relid("recsys_models", RecsysSchemaOid());
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "could not find the table recsys_models of extension recsys");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Act as the catalog's owner until EndCatalogWrite (see the file header).
+ * w->caller is the role the caller acts as: checks of rights use it.
+ */
+void
+BeginCatalogWrite(CatalogWrite *w)
+{
+	Oid			owner = CatalogOwner();
+
+	GetUserIdAndSecContext(&w->caller, &w->sec_context);
+	SetUserIdAndSecContext(owner, w->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	w->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* back to the caller's identity and settings */
+void
+EndCatalogWrite(CatalogWrite *w)
+{
+	AtEOXact_GUC(false, w->guc_level);
+	SetUserIdAndSecContext(w->caller, w->sec_context);
+}
+
+/* true when role may act for the role called owner (missing: only superusers) */
+static bool
+HasRightsOf(Oid role, const char *owner)
+{
+	Oid			owner_oid = get_role_oid(owner, true);
+
+	return OidIsValid(owner_oid) && has_privs_of_role(role, owner_oid);
+}
+
+/* error out unless role may change the model name owned by owner */
+void
+CheckModelOwner(Oid role, const char *name, const char *owner)
+{
+	if (!superuser_arg(role) && !HasRightsOf(role, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of model \"%s\"", name),
+				 errdetail("The model belongs to role \"%s\".", owner)));
+}
+
+PG_FUNCTION_INFO_V1(recsys_may_read);
+/*
+ * SQL recsys_may_read(owner name, readers regrole[]): whether the current
+ * role may see a model's rows; the test of the catalog's row-level
+ * security policies.
+ */
+Datum
+recsys_may_read(PG_FUNCTION_ARGS)
+{
+	Oid			role = GetUserId();
+	ArrayType  *readers = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			j;
+
+	if (superuser_arg(role) ||
+		HasRightsOf(role, NameStr(*PG_GETARG_NAME(0))))
+		PG_RETURN_BOOL(true);
+
+	deconstruct_array(readers, REGROLEOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (j = 0; j < n; j++)
+		if (!nulls[j] && has_privs_of_role(role, DatumGetObjectId(elems[j])))
+			PG_RETURN_BOOL(true);
+	PG_RETURN_BOOL(false);
+}
+
+/*
+ * Add reader to the readers of model name (share) or take it out; only its
+ * owner may.  Sharing with the owner itself changes nothing.
+ */
+static void
+ChangeReaders(const char *name, Oid reader, bool share)
+{
+	const char *schema = RecsysSchema();
+	CatalogWrite w;
+	ModelRow	row;
+	char	   *sql;
+	Oid			argtypes[2] = {TEXTOID, REGROLEOID};
+	Datum		values[2];
+	int			ret;
+
+	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	BeginCatalogWrite(&w);
+	if (!LockModelRow(schema, name, CurrentMemoryContext, &row))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" does not exist", name)));
+	CheckModelOwner(w.caller, name, row.owner);
+
+	/* one entry per role, in the order shared */
+	if (share)
+		sql = psprintf("UPDATE %s.recsys_models "
+					   "SET readers = array_append(readers, $2) "
+					   "WHERE name = $1 AND $2 <> ALL (readers)", schema);
+	else
+		sql = psprintf("UPDATE %s.recsys_models "
+					   "SET readers = array_remove(readers, $2) "
+					   "WHERE name = $1 AND $2 = ANY (readers)", schema);
+	values[0] = CStringGetTextDatum(name);
+	values[1] = ObjectIdGetDatum(reader);
+	ret = SPI_execute_with_args(sql, 2, argtypes, values, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	EndCatalogWrite(&w);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(recsys_grant);
+/* SQL recsys_grant(model, role): let role serve the model and read its rows */
+Datum
+recsys_grant(PG_FUNCTION_ARGS)
+{
+	ChangeReaders(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_OID(1), true);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(recsys_revoke);
+/* SQL recsys_revoke(model, role): take back what recsys_grant gave */
+Datum
+recsys_revoke(PG_FUNCTION_ARGS)
+{
+	ChangeReaders(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_OID(1), false);
+	PG_RETURN_VOID();
+}
