@@ -4,14 +4,25 @@
 # Runs inside a pg_virtualenv environment (PGHOST, PGPORT ... set) after
 # `make install`.  Creates database a, trains a model there, dumps a into a
 # new database b and compares recsys_predict and recsys_recommend results
-# across both.  Exit 0 on success, non-zero with a message on failure.
+# across both; a model of an ordinary role, shared with another, keeps its
+# owner and its readers, and who may serve it.  Exit 0 on success, non-zero
+# with a message on failure.
 
 set -u
 
 A=recsys_dump_a
 B=recsys_dump_b
 DUMP=$(mktemp)
-trap 'rm -f "$DUMP"; dropdb --if-exists $A 2>/dev/null; dropdb --if-exists $B 2>/dev/null' EXIT
+OWNER=regress_recsys_dump_owner
+READER=regress_recsys_dump_reader
+OTHER=regress_recsys_dump_other
+drop_roles()
+{
+	for r in $OWNER $READER $OTHER; do
+		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1
+	done
+}
+trap 'rm -f "$DUMP"; dropdb --if-exists $A 2>/dev/null; dropdb --if-exists $B 2>/dev/null; drop_roles' EXIT
 
 fail()
 {
@@ -23,6 +34,11 @@ PSQL="psql -X -q -v ON_ERROR_STOP=1 -At"
 
 dropdb --if-exists $A 2>/dev/null
 dropdb --if-exists $B 2>/dev/null
+drop_roles
+# roles belong to the cluster, not to a dump of one database
+psql -X -q -d postgres -v ON_ERROR_STOP=1 \
+	-c "CREATE ROLE $OWNER; CREATE ROLE $READER; CREATE ROLE $OTHER" >/dev/null ||
+	fail "could not create the roles"
 createdb $A || fail "could not create database $A"
 createdb $B || fail "could not create database $B"
 
@@ -42,6 +58,13 @@ SELECT recsys_store('seq', recsys_fit('lstm', user_id, item_id, rating,
                                       ((user_id * 7 + item_id * 13) % 101)::float8,
                                       '{"seed": 1, "factors": 4, "hidden": 4, "epochs": 2}'))
   FROM ratings;
+-- a private model of an ordinary role, shared with one other role
+GRANT SELECT ON ratings TO regress_recsys_dump_owner, regress_recsys_dump_reader,
+                           regress_recsys_dump_other;
+SET ROLE regress_recsys_dump_owner;
+SELECT recsys_train('mf', 'ratings', 'private', '{"seed": 3, "factors": 2, "epochs": 2}');
+SELECT recsys_grant('private', 'regress_recsys_dump_reader');
+RESET ROLE;
 SQL
 
 pg_dump $A > "$DUMP" || fail "pg_dump of database $A failed"
@@ -71,10 +94,26 @@ if [ "$OUT_A" != "$OUT_B" ]; then
 	fail "the restored models differ from the originals"
 fi
 
+# the private model keeps its owner and readers, and who may serve it
+ACCESS="SELECT owner || ':' || readers::text FROM recsys_models WHERE name = 'private';
+        SET ROLE $READER;
+        SELECT to_char(sum(recsys_predict('private', user_id, item_id)), 'FM0.000000') FROM ratings;
+        RESET ROLE;"
+ACC_A=$(echo "$ACCESS" | $PSQL -d $A) || fail "the reader could not serve the private model in database $A"
+ACC_B=$(echo "$ACCESS" | $PSQL -d $B) || fail "the reader could not serve the private model in database $B"
+[ "$ACC_A" = "$ACC_B" ] || fail "owner, readers or served values differ after the restore: '$ACC_A' vs '$ACC_B'"
+case $ACC_B in
+	"$OWNER:{$READER}"*) ;;
+	*) fail "the restored private model has owner and readers '$ACC_B'" ;;
+esac
+if echo "SET ROLE $OTHER; SELECT recsys_predict('private', 1, 1);" | $PSQL -d $B >/dev/null 2>&1; then
+	fail "a role the model was not shared with served it after the restore"
+fi
+
 # a new model trained after the restore must get a fresh id (sequence dumped)
 $PSQL -d $B -c "SET recsys.epoch_notices = off; SET recsys.threads = 1;
 	SELECT recsys_train('mf', 'ratings', 'after', '{\"seed\": 1, \"factors\": 2, \"epochs\": 2}');" \
 	>/dev/null || fail "training after the restore failed in database $B"
 
-echo "pg_dump.sh: ok (models restored, predictions identical)"
+echo "pg_dump.sh: ok (models restored, predictions identical, owner and readers kept)"
 exit 0
