@@ -65,16 +65,17 @@ SELECT kind, n_ratings, options->>'time_column' AS time_column
 -- serving from a history given at query time
 SELECT recsys_train('lstm', 'el_ratings', 'el_lstm',
                     '{"seed": 1, "epochs": 1, "factors": 4, "hidden": 4, "seq_len": 3}');
--- a model that does not take a history: predict needs a sequence kind
--- (mf and dense rate with their own weights)
-SELECT recsys_predict('el_mf', ARRAY[1, 2], ARRAY[4, 5], 3);
--- and recommend a sequence kind or the ranking head, which mf and dense
--- trained with "objective": "rating" lack
+-- a model that does not take a history: popularity, which has no user
+-- weights to fold a history into
+SELECT recsys_train('popularity', 'el_no_ts', 'el_pop');
+SELECT recsys_predict('el_pop', ARRAY[1, 2], ARRAY[4, 5], 3);
+SELECT * FROM recsys_recommend('el_pop', ARRAY[1, 2], ARRAY[4, 5]);
+-- mf and dense fold a history in, with or without the ranking head
 SELECT recsys_train('mf', 'el_no_ts', 'el_mf_rating', '{"seed": 1, "epochs": 2, "objective": "rating"}');
 SELECT recsys_train('dense', 'el_no_ts', 'el_dense_rating', '{"seed": 1, "epochs": 1, "objective": "rating"}');
-SELECT * FROM recsys_recommend('el_mf_rating', ARRAY[1, 2], ARRAY[4, 5]);
-SELECT * FROM recsys_recommend('el_dense_rating', ARRAY[1, 2], ARRAY[4, 5], 3, false);
--- with the head (the default objective) they recommend from a history
+SELECT count(*) AS n FROM recsys_recommend('el_mf_rating', ARRAY[1, 2], ARRAY[4, 5]);
+SELECT count(*) AS n FROM recsys_recommend('el_dense_rating', ARRAY[1, 2], ARRAY[4, 5], 3, false);
+SELECT recsys_predict('el_mf', ARRAY[1, 2], ARRAY[4, 5], 3) BETWEEN 1 AND 5 AS rated;
 SELECT count(*) AS n FROM recsys_recommend('el_mf', ARRAY[1, 2], ARRAY[4, 5]);
 SELECT count(*) AS n FROM recsys_recommend('el_dense', ARRAY[1, 2], ARRAY[4, 5], 3, false);
 -- unknown model

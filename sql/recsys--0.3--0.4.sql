@@ -36,6 +36,9 @@ CREATE FUNCTION recsys_revoke(model text, role regrole)
 RETURNS void AS 'MODULE_PATHNAME' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION recsys_revoke(text, regrole) IS 'takes back what recsys_grant gave a role; only the model''s owner may';
 
+-- mf and dense serve a history given at query time too: they fold it in
+COMMENT ON FUNCTION recsys_predict(text, bigint[], real[], bigint) IS 'predicted rating of an item after a history of items and their ratings given at query time, oldest first: lstm runs the history through its state, mf and dense fold it in';
+
 -- recsys_recommend gains the filters candidates and exclude, after the
 -- existing parameters: a call that worked under 0.3 works the same
 DROP FUNCTION recsys_recommend(text, bigint, integer, boolean);
@@ -51,7 +54,7 @@ COMMENT ON FUNCTION recsys_recommend(text, bigint, integer, boolean, bigint[], b
 CREATE FUNCTION recsys_recommend(model text, history_items bigint[], history_ratings real[], k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates bigint[] DEFAULT NULL, exclude bigint[] DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score double precision)
 AS 'MODULE_PATHNAME', 'recsys_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION recsys_recommend(text, bigint[], real[], integer, boolean, bigint[], bigint[]) IS 'the k best items, best first, after a history of items and their ratings given at query time, oldest first, among the candidates when given, never the excluded items';
+COMMENT ON FUNCTION recsys_recommend(text, bigint[], real[], integer, boolean, bigint[], bigint[]) IS 'the k best items, best first, after a history of items and their ratings given at query time, oldest first (lstm runs it through its state, mf and dense fold it in), among the candidates when given, never the excluded items';
 
 -- every user's list at once (0.4), for nightly batch scoring
 

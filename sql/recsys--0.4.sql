@@ -199,12 +199,12 @@ RETURNS double precision AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL 
 COMMENT ON FUNCTION recsys_predict(text, bigint, bigint) IS 'predicted rating of an item by a user, in the training data''s units and range';
 
 
--- serving from a history given at query time (0.2): sequence kinds such as
--- lstm, for users unseen in training or with ratings newer than the model
+-- serving from a history given at query time (0.2; mf and dense from 0.4):
+-- for users unseen in training or with ratings newer than the model
 
 CREATE FUNCTION recsys_predict(model text, history_items bigint[], history_ratings real[], item_id bigint)
 RETURNS double precision AS 'MODULE_PATHNAME', 'recsys_predict_history' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_predict(text, bigint[], real[], bigint) IS 'predicted rating of an item after a history of items and their ratings given at query time, oldest first (sequence kinds such as lstm)';
+COMMENT ON FUNCTION recsys_predict(text, bigint[], real[], bigint) IS 'predicted rating of an item after a history of items and their ratings given at query time, oldest first: lstm runs the history through its state, mf and dense fold it in';
 
 
 CREATE FUNCTION recsys_evaluate(model text, source regclass)
@@ -290,7 +290,7 @@ COMMENT ON FUNCTION recsys_recommend(text, bigint, integer, boolean, bigint[], b
 CREATE FUNCTION recsys_recommend(model text, history_items bigint[], history_ratings real[], k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates bigint[] DEFAULT NULL, exclude bigint[] DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score double precision)
 AS 'MODULE_PATHNAME', 'recsys_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION recsys_recommend(text, bigint[], real[], integer, boolean, bigint[], bigint[]) IS 'the k best items, best first, after a history of items and their ratings given at query time, oldest first, among the candidates when given, never the excluded items';
+COMMENT ON FUNCTION recsys_recommend(text, bigint[], real[], integer, boolean, bigint[], bigint[]) IS 'the k best items, best first, after a history of items and their ratings given at query time, oldest first (lstm runs it through its state, mf and dense fold it in), among the candidates when given, never the excluded items';
 
 -- every user's list at once (0.4), for nightly batch scoring
 

@@ -155,10 +155,9 @@ SELECT count(*) AS n, bool_and(abs(r.score - p.p) < 1e-6) AS scores_are_0_2_pred
   FROM generate_series(0, 7) u
        CROSS JOIN LATERAL recsys_recommend('upg_v02', u, 3) r
        JOIN upg_v02_predict p ON p.user_id = u AND p.item_id = r.item_id;
--- no ranking head: no history serving, whose lists need one
-\set VERBOSITY terse
-SELECT * FROM recsys_recommend('upg_v02', ARRAY[1, 2], ARRAY[4, 5]);
-\set VERBOSITY default
+-- no ranking head: a list after a history ranks by the ratings of the
+-- history folded in (the library's, whatever the version of the SQL)
+SELECT count(*) AS n FROM recsys_recommend('upg_v02', ARRAY[1, 2], ARRAY[4, 5]);
 -- the catalog rows are as 0.2 wrote them (the update rewrites no model)
 SELECT options ? 'objective' AS has_objective,
        (SELECT count(*) FROM recsys_tensors t

@@ -16,10 +16,12 @@
  * item's bias, an unknown item the mean plus the user's bias, both unknown
  * the mean (for kinds with biases).
  *
- * Sequence kinds (lstm) also serve a history given at query time as two
- * arrays, items and ratings, oldest first, instead of a training user: the
- * items are mapped to dense indexes here (unknown ones to -1, which the
- * core drops), and the core keeps the newest seq_len steps.  The history
+ * Every kind but popularity also serves a history given at query time as
+ * two arrays, items and ratings, oldest first, instead of a training user:
+ * the items are mapped to dense indexes here (unknown ones to -1, which
+ * the core drops); lstm runs the newest seq_len steps through its state,
+ * mf and dense fold the history in (the user's weights solved against the
+ * fixed item weights), a ranking head folds it into its user row.  The history
  * forms share the model lookup, the score buffer and the top-k output with
  * the user-id forms.
  *
@@ -283,9 +285,7 @@ CheckHistoryKind(FunctionCallInfo fcinfo, const rs_model *m, bool for_predict,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" of kind \"%s\" does not take a history",
 						text_to_cstring(PG_GETARG_TEXT_PP(0)), m->kind->name),
-				 for_predict ?
-				 errdetail("Ratings after a history given at query time come from sequence kinds such as lstm.") :
-				 errdetail("Lists after a history given at query time come from sequence kinds such as lstm and from models with a ranking objective."),
+				 errdetail("Kinds mf, dense and lstm serve a history given at query time."),
 				 errhint("%s", hint)));
 }
 

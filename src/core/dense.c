@@ -750,23 +750,49 @@ dense_train_end(rs_model *m)
 /* ---------- serving ---------- */
 
 /*
- * Raw prediction for one pair, unknown (-1) sides as zero embeddings and
- * biases.  Uses only the stack and the weights, so it is safe to call from
- * several threads at once.
+ * A user as serving sees it: an embedding (k floats) and a bias.  A
+ * training user's are its rows of the weights; an unknown user's are zero;
+ * a history given at query time gets them from dense_fold_in.
+ */
+typedef struct dense_user
+{
+	const float *e;
+	float		b;
+} dense_user;
+
+/* the embedding of an unknown user */
+static const float dense_zero_embedding[DENSE_MAX_FACTORS];
+
+/* the serving view of user index u (-1: unknown, zero) */
+static dense_user
+dense_user_of(const dense_impl *impl, int32_t u)
+{
+	dense_user	du;
+
+	du.e = u >= 0 ? impl->ue + (size_t) u * impl->k : dense_zero_embedding;
+	du.b = (impl->biases && u >= 0) ? impl->ub[u] : 0.0f;
+	return du;
+}
+
+/*
+ * The hidden activations of item i (-1: unknown, zero embedding) for a
+ * user: z_1 = W_u e_u + W_i e_i + c_1 and a_l = ReLU(z_l), every layer's
+ * a_l into act (layers x h).  Returns the raw prediction.  Uses only the
+ * stack, act and the weights, so it is safe to call from several threads.
  */
 static double
-dense_predict(const rs_model *m, int32_t u, int32_t i)
+dense_forward_pair(const rs_model *m, const dense_user *du, int32_t i,
+				   float *act)
 {
 	const dense_impl *impl = m->impl;
 	const size_t k = (size_t) impl->k;
 	const size_t h = (size_t) impl->h;
 	float		x[2 * DENSE_MAX_FACTORS];
-	float		a[DENSE_MAX_HIDDEN];
 	float		z[DENSE_MAX_HIDDEN];
 	double		out;
 	int			l;
 
-	nn_embedding_forward(x, &u, impl->ue, 1, k, 2 * k);
+	memcpy(x, du->e, k * sizeof(float));
 	nn_embedding_forward(x + k, &i, impl->ie, 1, k, 2 * k);
 	for (l = 0; l < impl->layers; l++)
 	{
@@ -774,19 +800,29 @@ dense_predict(const rs_model *m, int32_t u, int32_t i)
 
 		memcpy(z, impl->c[l], h * sizeof(float));
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int) h, (int) d_in, 1.0f,
-					impl->W[l], (int) d_in, l == 0 ? x : a, 1, 1.0f, z, 1);
-		nn_relu_forward(a, z, h);
+					impl->W[l], (int) d_in, l == 0 ? x : act + (l - 1) * h,
+					1, 1.0f, z, 1);
+		nn_relu_forward(act + l * h, z, h);
 	}
-	out = (double) cblas_sdot((int) h, impl->wo, 1, a, 1) + impl->co[0] +
-		m->global_mean;
-	if (impl->biases)
-	{
-		if (u >= 0)
-			out += impl->ub[u];
-		if (i >= 0)
-			out += impl->ib[i];
-	}
+	out = (double) cblas_sdot((int) h, impl->wo, 1, act + (impl->layers - 1) * h, 1) +
+		impl->co[0] + m->global_mean + du->b;
+	if (impl->biases && i >= 0)
+		out += impl->ib[i];
 	return out;
+}
+
+/*
+ * Raw prediction for one pair, unknown (-1) sides as zero embeddings and
+ * biases.  Uses only the stack and the weights, so it is safe to call from
+ * several threads at once.
+ */
+static double
+dense_predict(const rs_model *m, int32_t u, int32_t i)
+{
+	float		act[DENSE_MAX_LAYERS * DENSE_MAX_HIDDEN];
+	dense_user	du = dense_user_of(m->impl, u);
+
+	return dense_forward_pair(m, &du, i, act);
 }
 
 /* W_i e_i for every item: (n_items, k) x (h, k)^T with W_i = W_1[:, k:] */
@@ -803,35 +839,30 @@ dense_fill_item_part(const rs_model *m, dense_impl *impl)
 }
 
 /*
- * Scores of every item for user u: the cached item part plus the user
+ * Scores of every item for a user: the cached item part plus the user
  * part W_u e_u + c_1, ReLU, then the other layers and the output over
  * chunks of DENSE_CHUNK items.  The first call after training or loading
  * fills the cache; the glue calls this from its one thread.
  */
 static void
-dense_score_items(const rs_model *m, int32_t u, float *out)
+dense_score_user(const rs_model *m, const dense_user *du, float *out)
 {
 	dense_impl *impl = m->impl;
 	const size_t k = (size_t) impl->k;
 	const size_t h = (size_t) impl->h;
 	const size_t ni = (size_t) m->n_items;
 	float		upart[DENSE_MAX_HIDDEN];
-	float		zero[DENSE_MAX_FACTORS];
-	float		base = (float) m->global_mean + impl->co[0];
+	float		base = (float) m->global_mean + impl->co[0] + du->b;
 	size_t		start;
 	size_t		j;
 
 	if (!impl->item_part_ready)
 		dense_fill_item_part(m, impl);
 
-	/* W_u e_u + c_1 with W_u = W_1[:, :k]; an unknown user has e_u = 0 */
-	memset(zero, 0, sizeof(zero));
+	/* W_u e_u + c_1 with W_u = W_1[:, :k] */
 	memcpy(upart, impl->c[0], h * sizeof(float));
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, (int) h, (int) k, 1.0f,
-				impl->W[0], (int) (2 * k), u >= 0 ? impl->ue + (size_t) u * k : zero,
-				1, 1.0f, upart, 1);
-	if (impl->biases && u >= 0)
-		base += impl->ub[u];
+				impl->W[0], (int) (2 * k), du->e, 1, 1.0f, upart, 1);
 
 	for (start = 0; start < ni; start += DENSE_CHUNK)
 	{
@@ -874,6 +905,215 @@ dense_score_items(const rs_model *m, int32_t u, float *out)
 	}
 }
 
+/* scores of every item for user u (-1: unknown) */
+static void
+dense_score_items(const rs_model *m, int32_t u, float *out)
+{
+	dense_user	du = dense_user_of(m->impl, u);
+
+	dense_score_user(m, &du, out);
+}
+
+/*
+ * d y / d e_u of a pair whose activations dense_forward_pair left in act,
+ * into g (k): back through the layers, delta_L = w_o . ReLU'(z_L),
+ * delta_{l-1} = W_l^T delta_l . ReLU'(z_{l-1}), then W_u^T delta_1.
+ */
+static void
+dense_user_gradient(const dense_impl *impl, const float *act, float *g)
+{
+	const int	h = impl->h;
+	const int	k = impl->k;
+	float		delta[DENSE_MAX_HIDDEN];
+	float		prev[DENSE_MAX_HIDDEN];
+	int			l;
+	int			f;
+
+	for (f = 0; f < h; f++)
+		delta[f] = act[(impl->layers - 1) * h + f] > 0 ? impl->wo[f] : 0.0f;
+	for (l = impl->layers - 1; l > 0; l--)
+	{
+		cblas_sgemv(CblasRowMajor, CblasTrans, h, h, 1.0f, impl->W[l], h,
+					delta, 1, 0.0f, prev, 1);
+		for (f = 0; f < h; f++)
+			delta[f] = act[(l - 1) * h + f] > 0 ? prev[f] : 0.0f;
+	}
+	cblas_sgemv(CblasRowMajor, CblasTrans, h, k, 1.0f, impl->W[0], 2 * k,
+				delta, 1, 0.0f, g, 1);
+}
+
+/* Gauss-Newton iterations of dense_fold_in, and halvings of a step */
+#define DENSE_FOLD_ITERATIONS 20
+#define DENSE_FOLD_HALVINGS 8
+
+/*
+ * The regularised squared error of dense_fold_in at the user's weights w
+ * (k + 1: embedding and bias)
+ */
+static double
+dense_fold_loss(const rs_model *m, const int32_t *items, const float *ratings,
+				size_t n, const float *w, double lambda, double lambda_b,
+				float *act)
+{
+	const dense_impl *impl = m->impl;
+	dense_user	du = {w, impl->biases ? w[impl->k] : 0.0f};
+	double		loss = 0;
+	size_t		j;
+	int			x;
+
+	for (j = 0; j < n; j++)
+	{
+		double		e = dense_forward_pair(m, &du, items[j], act) - ratings[j];
+
+		loss += e * e;
+	}
+	for (x = 0; x < impl->k; x++)
+		loss += lambda * (double) w[x] * w[x];
+	if (impl->biases)
+		loss += lambda_b * (double) w[impl->k] * w[impl->k];
+	return loss;
+}
+
+/*
+ * Fold-in of a history given at query time: the user's embedding and bias
+ * w that minimise
+ *
+ *	 sum_j (rhat(w, i_j) - r_j)^2 + lambda |e_u|^2 + lambda_b b_u^2
+ *
+ * against the fixed item embeddings and network, lambda = 1 + n (l2 +
+ * weight_decay): the training's per-rating penalties plus a unit prior that
+ * keeps a short history near the cold start (w = 0).  The network is
+ * piecewise linear in e_u (ReLU), so Gauss-Newton steps (J^T J + lambda I)
+ * dw = -(J^T e + lambda w) are exact within one activation pattern and
+ * converge in a few iterations; a step that does not lower the loss is
+ * halved.  No history leaves w = 0.
+ */
+static rs_status
+dense_fold_in(const rs_model *m, const int32_t *items, const float *ratings,
+			  size_t n, float *w, rs_error *err)
+{
+	const dense_impl *impl = m->impl;
+	const int	k = impl->k;
+	const int	d = k + (impl->biases ? 1 : 0);
+	const double lambda = 1.0 + (double) n *
+		(m->params.value[OPT_L2] + m->params.value[OPT_WEIGHT_DECAY]);
+	const double lambda_b = 1.0 + (double) n * m->params.value[OPT_L2];
+	double	   *A;
+	double	   *b;
+	float	   *act;
+	float	   *g;
+	float	   *trial;
+	double		loss;
+	int			it;
+
+	memset(w, 0, (size_t) (k + 1) * sizeof(float));
+	if (n == 0)
+		return RS_OK;
+	A = rs_alloc(&m->alloc, rs_mul_size((size_t) d * (d + 1), sizeof(double)));
+	act = rs_alloc(&m->alloc, rs_mul_size((size_t) impl->layers * impl->h +
+										  2 * ((size_t) k + 1), sizeof(float)));
+	if (A == NULL || act == NULL)
+	{
+		rs_free(&m->alloc, A);
+		rs_free(&m->alloc, act);
+		return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+	}
+	b = A + (size_t) d * d;
+	g = act + (size_t) impl->layers * impl->h;
+	trial = g + k + 1;
+	loss = dense_fold_loss(m, items, ratings, n, w, lambda, lambda_b, act);
+
+	for (it = 0; it < DENSE_FOLD_ITERATIONS; it++)
+	{
+		dense_user	du = {w, impl->biases ? w[k] : 0.0f};
+		double		step = 1.0;
+		double		moved = 0;
+		size_t		j;
+		int			x;
+		int			y;
+		int			halving;
+
+		/* J^T J + lambda I into A's upper triangle, -(J^T e + lambda w) into b */
+		memset(A, 0, (size_t) d * (d + 1) * sizeof(double));
+		for (x = 0; x < d; x++)
+		{
+			A[x * d + x] = x < k ? lambda : lambda_b;
+			b[x] = -(x < k ? lambda : lambda_b) * w[x];
+		}
+		for (j = 0; j < n; j++)
+		{
+			double		e = dense_forward_pair(m, &du, items[j], act) - ratings[j];
+
+			dense_user_gradient(impl, act, g);
+			if (impl->biases)
+				g[k] = 1.0f;
+			for (x = 0; x < d; x++)
+			{
+				b[x] -= e * g[x];
+				for (y = x; y < d; y++)
+					A[x * d + y] += (double) g[x] * g[y];
+			}
+		}
+		if (!rs_cholesky_solve(A, b, d))
+			break;
+
+		/* the step, halved until it lowers the loss */
+		for (halving = 0; halving < DENSE_FOLD_HALVINGS; halving++, step *= 0.5)
+		{
+			double		trial_loss;
+
+			for (x = 0; x < d; x++)
+				trial[x] = (float) (w[x] + step * b[x]);
+			trial_loss = dense_fold_loss(m, items, ratings, n, trial,
+										 lambda, lambda_b, act);
+			if (trial_loss < loss)
+			{
+				for (x = 0; x < d; x++)
+					moved += fabs(step * b[x]);
+				memcpy(w, trial, (size_t) d * sizeof(float));
+				loss = trial_loss;
+				break;
+			}
+		}
+		if (moved < 1e-6 * d)
+			break;
+	}
+	rs_free(&m->alloc, A);
+	rs_free(&m->alloc, act);
+	return RS_OK;
+}
+
+/* raw scores of n_cands items (cands NULL: every item) after a history */
+static rs_status
+dense_score_history(const rs_model *m, const int32_t *items,
+					const float *ratings, size_t n, const int32_t *cands,
+					size_t n_cands, float *out, rs_error *err)
+{
+	const dense_impl *impl = m->impl;
+	float	   *w;
+	float	   *act;
+	dense_user	du;
+	size_t		c;
+	rs_status	rc;
+
+	w = rs_alloc(&m->alloc, rs_mul_size((size_t) impl->k + 1 +
+										(size_t) impl->layers * impl->h,
+										sizeof(float)));
+	if (w == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+	act = w + impl->k + 1;
+	rc = dense_fold_in(m, items, ratings, n, w, err);
+	du.e = w;
+	du.b = impl->biases ? w[impl->k] : 0.0f;
+	if (rc == RS_OK && cands == NULL)
+		dense_score_user(m, &du, out);
+	else
+		for (c = 0; rc == RS_OK && c < n_cands; c++)
+			out[c] = (float) dense_forward_pair(m, &du, cands[c], act);
+	rs_free(&m->alloc, w);
+	return rc;
+}
+
 const rs_kind rs_kind_dense = {
 	"dense",
 	"user and item embeddings into a feed-forward network (Linear, ReLU, Linear)",
@@ -889,6 +1129,6 @@ const rs_kind rs_kind_dense = {
 	dense_predict,
 	dense_score_items,
 	false,						/* not sequential */
-	NULL,
+	dense_score_history,
 	false						/* scores are ratings */
 };

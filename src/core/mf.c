@@ -839,6 +839,107 @@ mf_score_items(const rs_model *m, int32_t u, float *out)
 			: (float) m->global_mean;
 }
 
+/*
+ * Fold-in of a history given at query time (a user unseen in training, or
+ * newer ratings): the user's factors and bias that minimise the training
+ * objective on the n steps against the fixed item factors and biases,
+ *
+ *	 sum_j (r_j - mu - b_ij - b_u - p . q_ij)^2 + n (l2 |p|^2 + bias_l2 b_u^2)
+ *
+ * (the per-rating regularisation of training, summed over the steps), a
+ * ridge regression on x_j = [q_ij ; 1] solved exactly by Cholesky: the
+ * "recalculate_user" of implicit's ALS, here for ratings.  No history
+ * gives p = 0, b_u = 0: the cold start of an unknown user.  The order of
+ * the steps does not matter.
+ */
+static rs_status
+mf_fold_in(const rs_model *m, const int32_t *items, const float *ratings,
+		   size_t n, float *pu, float *bu, rs_error *err)
+{
+	const mf_impl *impl = m->impl;
+	const int	k = impl->k;
+	const int	d = k + (impl->biases ? 1 : 0);
+	double	   *A;
+	double	   *b;
+	size_t		j;
+	int			x;
+	int			y;
+
+	memset(pu, 0, (size_t) k * sizeof(float));
+	*bu = 0;
+	if (n == 0)
+		return RS_OK;
+	A = rs_alloc(&m->alloc, rs_mul_size((size_t) d * (d + 1), sizeof(double)));
+	if (A == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+	b = A + (size_t) d * d;
+	memset(A, 0, (size_t) d * (d + 1) * sizeof(double));
+	for (x = 0; x < k; x++)
+		A[x * d + x] = m->params.value[OPT_L2] * (double) n;
+	if (impl->biases)
+		A[k * d + k] = m->params.value[OPT_BIAS_L2] * (double) n;
+	for (j = 0; j < n; j++)
+	{
+		const float *q = impl->q + (size_t) items[j] * k;
+		double		target = ratings[j];
+
+		if (impl->biases)
+			target -= m->global_mean + impl->bi[items[j]];
+		/* the upper triangle of A += x x^T, and b += target x */
+		for (x = 0; x < d; x++)
+		{
+			double		xv = x < k ? q[x] : 1.0;
+
+			b[x] += target * xv;
+			for (y = x; y < d; y++)
+				A[x * d + y] += xv * (y < k ? q[y] : 1.0);
+		}
+	}
+	if (rs_cholesky_solve(A, b, d))
+	{
+		for (x = 0; x < k; x++)
+			pu[x] = (float) b[x];
+		if (impl->biases)
+			*bu = (float) b[k];
+	}
+	rs_free(&m->alloc, A);
+	return RS_OK;
+}
+
+/* raw scores of n_cands items (cands NULL: every item) after a history */
+static rs_status
+mf_score_history(const rs_model *m, const int32_t *items,
+				 const float *ratings, size_t n, const int32_t *cands,
+				 size_t n_cands, float *out, rs_error *err)
+{
+	const mf_impl *impl = m->impl;
+	float	   *pu;
+	float		bu;
+	size_t		c;
+	rs_status	rc;
+
+	pu = rs_alloc(&m->alloc, rs_mul_size((size_t) impl->k, sizeof(float)));
+	if (pu == NULL)
+		return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+	rc = mf_fold_in(m, items, ratings, n, pu, &bu, err);
+	for (c = 0; rc == RS_OK && c < n_cands; c++)
+	{
+		int32_t		i = cands != NULL ? cands[c] : (int32_t) c;
+		double		x = 0;
+
+		/* an unknown item falls back as mf_predict's does */
+		if (i >= 0)
+			x = mf_dot(pu, impl->q + (size_t) i * impl->k, impl->k);
+		if (impl->biases)
+			x += m->global_mean + bu + (i >= 0 ? impl->bi[i] : 0);
+		else if (i < 0)
+			x = m->global_mean;
+		out[c] = (float) x;
+	}
+	rs_free(&m->alloc, pu);
+	return rc;
+}
+
 const rs_kind rs_kind_mf = {
 	"mf",
 	"biased matrix factorization trained by SGD or Adam",
@@ -854,6 +955,6 @@ const rs_kind rs_kind_mf = {
 	mf_predict,
 	mf_score_items,
 	false,						/* not sequential */
-	NULL,
+	mf_score_history,
 	false						/* scores are ratings */
 };

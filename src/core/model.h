@@ -70,6 +70,13 @@ extern rs_fp_mode rs_fp_flush_subnormals(void);
 extern rs_fp_mode rs_fp_current(void);
 extern void rs_fp_restore(rs_fp_mode saved);
 
+/*
+ * Solve A x = b in place for symmetric positive definite A (k x k, upper
+ * triangle used and overwritten by its Cholesky factor); b becomes x.
+ * Returns false when A is not positive definite.
+ */
+extern bool rs_cholesky_solve(double *A, double *b, int k);
+
 /* ---------- options ---------- */
 
 #define RS_MAX_OPTIONS 32
@@ -385,12 +392,15 @@ typedef struct rs_kind
 	bool		sequential;
 
 	/*
-	 * Sequence kinds only, NULL otherwise.  Raw scores, into out, of the
-	 * n_cands items cands (dense indexes, -1 for an unknown item) after a
-	 * history given at query time instead of a training user's state: n
-	 * steps, oldest first, of known items (dense indexes) and their ratings
-	 * in the data's units.  n may be 0 (cold start).  May allocate scratch
-	 * with the model's allocator, hence the status.
+	 * Kinds that serve a history given at query time, NULL otherwise.  Raw
+	 * scores, into out, of the n_cands items cands (dense indexes, -1 for
+	 * an unknown item; NULL: every item, n_cands = n_items) after a
+	 * history instead of a training user's weights: n steps, oldest first,
+	 * of known items (dense indexes) and their ratings in the data's
+	 * units.  n may be 0 (cold start).  Sequence kinds run the history
+	 * through their state; the others fold it in (solve the user's own
+	 * weights against the fixed item weights).  May allocate scratch with
+	 * the model's allocator, hence the status.
 	 */
 	rs_status	(*score_history) (const rs_model *m, const int32_t *items,
 								  const float *ratings, size_t n,

@@ -324,59 +324,6 @@ free_groups(const rs_model *m, rank_csr *g)
 /* ---------- one row's solve ---------- */
 
 /*
- * Solve A x = b in place for symmetric positive definite A (k x k, upper
- * triangle used and overwritten by its Cholesky factor); b becomes x.
- * Returns false when A is not positive definite (it always is with
- * lambda > 0 or alpha0 > 0 and a non-degenerate other side).
- */
-static bool
-cholesky_solve(double *A, double *b, int k)
-{
-	int			i;
-	int			j;
-	int			l;
-
-	/* A = R^T R with R upper triangular, stored in A's upper triangle */
-	for (j = 0; j < k; j++)
-	{
-		double		d = A[j * k + j];
-
-		for (l = 0; l < j; l++)
-			d -= A[l * k + j] * A[l * k + j];
-		if (!(d > 0))
-			return false;
-		d = sqrt(d);
-		A[j * k + j] = d;
-		for (i = j + 1; i < k; i++)
-		{
-			double		s = A[j * k + i];
-
-			for (l = 0; l < j; l++)
-				s -= A[l * k + j] * A[l * k + i];
-			A[j * k + i] = s / d;
-		}
-	}
-	/* R^T y = b, then R x = y */
-	for (i = 0; i < k; i++)
-	{
-		double		s = b[i];
-
-		for (l = 0; l < i; l++)
-			s -= A[l * k + i] * b[l];
-		b[i] = s / A[i * k + i];
-	}
-	for (i = k - 1; i >= 0; i--)
-	{
-		double		s = b[i];
-
-		for (l = i + 1; l < k; l++)
-			s -= A[i * k + l] * b[l];
-		b[i] = s / A[i * k + i];
-	}
-	return true;
-}
-
-/*
  * The new factors of one row: gram is alpha0 times the other side's
  * Gramian (k x k, double, full), other the other side's factors, and the
  * row's pairs n entries of idx and conf (NULL: every confidence 1).
@@ -413,7 +360,7 @@ solve_row(const double *gram, const float *other, int k, double lambda,
 				row[y] += ch * h[y];
 		}
 	}
-	if (!cholesky_solve(A, b, k))
+	if (!rs_cholesky_solve(A, b, k))
 	{
 		memset(out, 0, (size_t) k * sizeof(float));
 		return;

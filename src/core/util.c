@@ -11,6 +11,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,4 +156,59 @@ rs_fp_restore(rs_fp_mode saved)
 #if defined(__SSE__)
 	_mm_setcsr(saved);
 #endif
+}
+
+/* ---------- linear algebra ---------- */
+
+/*
+ * Solve A x = b in place for symmetric positive definite A (k x k, upper
+ * triangle used and overwritten by its Cholesky factor); b becomes x.
+ * Returns false when A is not positive definite (it always is with
+ * lambda > 0 or alpha0 > 0 and a non-degenerate other side).
+ */
+bool
+rs_cholesky_solve(double *A, double *b, int k)
+{
+	int			i;
+	int			j;
+	int			l;
+
+	/* A = R^T R with R upper triangular, stored in A's upper triangle */
+	for (j = 0; j < k; j++)
+	{
+		double		d = A[j * k + j];
+
+		for (l = 0; l < j; l++)
+			d -= A[l * k + j] * A[l * k + j];
+		if (!(d > 0))
+			return false;
+		d = sqrt(d);
+		A[j * k + j] = d;
+		for (i = j + 1; i < k; i++)
+		{
+			double		s = A[j * k + i];
+
+			for (l = 0; l < j; l++)
+				s -= A[l * k + j] * A[l * k + i];
+			A[j * k + i] = s / d;
+		}
+	}
+	/* R^T y = b, then R x = y */
+	for (i = 0; i < k; i++)
+	{
+		double		s = b[i];
+
+		for (l = 0; l < i; l++)
+			s -= A[l * k + i] * b[l];
+		b[i] = s / A[i * k + i];
+	}
+	for (i = k - 1; i >= 0; i--)
+	{
+		double		s = b[i];
+
+		for (l = i + 1; l < k; l++)
+			s -= A[i * k + l] * b[l];
+		b[i] = s / A[i * k + i];
+	}
+	return true;
 }

@@ -455,9 +455,9 @@ test_lstm_reproducible(void)
 	unit_free_dataset(&d2);
 }
 
-/* mf and dense take no history */
+/* popularity takes no history (mf and dense fold one in: test_recommend.c) */
 static void
-test_lstm_history_needs_sequential_kind(void)
+test_lstm_history_not_for_popularity(void)
 {
 	rs_dataset	d = make_sequences(5, 6, 3, 0.2, 53);
 	rs_params	p;
@@ -467,11 +467,11 @@ test_lstm_history_needs_sequential_kind(void)
 	const int32_t items[1] = {1};
 	const float ratings[1] = {4};
 
-	rs_params_default(&p, &rs_kind_mf);
-	rs_params_set(&p, "epochs", 2, NULL);
+	rs_params_default(&p, &rs_kind_popularity);
 	CHECK(rs_model_train(&p, &d, &rs_malloc_allocator, NULL, &m, &err) == RS_OK);
 	if (m)
 	{
+		CHECK(!rs_model_takes_history(m, true));
 		CHECK(rs_model_predict_history(m, items, ratings, 1, 0, &out, &err) == RS_ERR_PARAM);
 		rs_model_free(m);
 	}
@@ -578,7 +578,7 @@ suite_lstm(void)
 	unit_run("lstm_learns_windows", test_lstm_learns_windows);
 	unit_run("lstm_needs_time", test_lstm_needs_time);
 	unit_run("lstm_reproducible", test_lstm_reproducible);
-	unit_run("lstm_history_needs_sequential_kind", test_lstm_history_needs_sequential_kind);
+	unit_run("lstm_history_not_for_popularity", test_lstm_history_not_for_popularity);
 	unit_run("lstm_memory_windows", test_lstm_memory_windows);
 	unit_run("lstm_memory_carry", test_lstm_memory_carry);
 }

@@ -3,7 +3,10 @@
  * exactly the eligible items, a list is as long as k or the eligible items,
  * ratings are clipped as predictions are, and the scores of a block of
  * users are those of each user alone, for a ranking head (one matrix
- * product) and for a rating model (user by user).
+ * product) and for a rating model (user by user); mf and dense fold a
+ * history given at query time in: a training user's own history gives
+ * nearly its trained predictions, a history of high ratings predicts
+ * higher than one of low ratings, and no history is the cold start.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -204,6 +207,172 @@ test_recommend_users_per_block(void)
 	CHECK(rs_model_users_per_block(&m, (size_t) 1 << 40) == RS_MAX_USERS_PER_BLOCK);
 }
 
+/*
+ * Ratings with a planted structure: r = 3 + 1.5 s_u t_i + 0.5 s_u, s and t
+ * in {-1, 1}, on about 60 % of the pairs of 40 users and 20 items
+ */
+static rs_dataset
+make_planted(uint64_t seed)
+{
+	rs_dataset	d;
+	rs_rng		rng;
+	int32_t		u;
+	int32_t		i;
+
+	memset(&d, 0, sizeof(d));
+	d.n_users = 40;
+	d.n_items = 20;
+	d.user = malloc(800 * sizeof(int32_t));
+	d.item = malloc(800 * sizeof(int32_t));
+	d.rating = malloc(800 * sizeof(float));
+	d.user_ids = malloc(40 * sizeof(int64_t));
+	d.item_ids = malloc(20 * sizeof(int64_t));
+	for (u = 0; u < 40; u++)
+		d.user_ids[u] = u + 1;
+	for (i = 0; i < 20; i++)
+		d.item_ids[i] = i + 1;
+	rs_rng_seed(&rng, seed);
+	for (u = 0; u < 40; u++)
+		for (i = 0; i < 20; i++)
+		{
+			double		su = u % 2 ? 1 : -1;
+			double		ti = i % 3 ? 1 : -1;
+
+			if (rs_rng_below(&rng, 10) >= 6)
+				continue;
+			d.user[d.n] = u;
+			d.item[d.n] = i;
+			d.rating[d.n] = (float) (3 + 1.5 * su * ti + 0.5 * su);
+			d.n++;
+		}
+	return d;
+}
+
+/* a model of kind trained on d for ratings, with the options the test needs */
+static rs_model *
+train_kind(const rs_kind *kind, rs_dataset *d)
+{
+	rs_params	p;
+	rs_model   *m = NULL;
+	rs_error	err;
+
+	rs_params_default(&p, kind);
+	rs_params_set_choice(&p, "objective", "rating", NULL);
+	rs_params_set(&p, "factors", 4, NULL);
+	rs_params_set(&p, "epochs", 60, NULL);
+	rs_params_set(&p, "threads", 1, NULL);
+	rs_params_set(&p, "validation_fraction", 0, NULL);
+	if (kind == &rs_kind_dense)
+	{
+		rs_params_set(&p, "hidden", 8, NULL);
+		rs_params_set(&p, "learning_rate", 0.01, NULL);
+		rs_params_set(&p, "batch_size", 32, NULL);
+	}
+	if (rs_model_train(&p, d, &rs_malloc_allocator, NULL, &m, &err) != RS_OK)
+		fprintf(stderr, "  training failed: %s\n", err.message);
+	return m;
+}
+
+/* the fold-in properties of the file header, for one kind */
+static void
+check_fold_in(const rs_kind *kind, double max_mean_diff)
+{
+	rs_dataset	d = make_planted(17);
+	rs_model   *m = train_kind(kind, &d);
+	int32_t		items[20];
+	float		ratings[20];
+	float		high[20];
+	float		low[20];
+	double		diff = 0;
+	double		sum_high = 0;
+	double		sum_low = 0;
+	int			pairs = 0;
+	int32_t		u;
+	int32_t		i;
+	size_t		r;
+	rs_error	err;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+	{
+		unit_free_dataset(&d);
+		return;
+	}
+	CHECK(rs_model_takes_history(m, true));
+	for (u = 0; u < 10; u++)
+	{
+		size_t		n = 0;
+
+		/* the user's own training rows, as a history */
+		for (r = 0; r < d.n; r++)
+			if (d.user[r] == u)
+			{
+				items[n] = d.item[r];
+				ratings[n] = d.rating[r];
+				n++;
+			}
+		for (i = 0; i < m->n_items; i++)
+		{
+			double		folded;
+
+			CHECK(rs_model_predict_history(m, items, ratings, n, i, &folded,
+										   &err) == RS_OK);
+			diff += fabs(folded - rs_model_predict(m, u, i));
+			pairs++;
+		}
+	}
+	diff /= pairs;
+	CHECK_MSG(diff < max_mean_diff, "%s: mean |folded - trained| = %g",
+			  kind->name, diff);
+
+	/* the same items rated 5 or 1: predictions follow the history */
+	for (i = 0; i < 10; i++)
+	{
+		items[i] = 2 * i;
+		high[i] = 5;
+		low[i] = 1;
+	}
+	for (i = 0; i < m->n_items; i++)
+	{
+		double		ph;
+		double		pl;
+
+		CHECK(rs_model_predict_history(m, items, high, 10, i, &ph, &err) == RS_OK);
+		CHECK(rs_model_predict_history(m, items, low, 10, i, &pl, &err) == RS_OK);
+		sum_high += ph;
+		sum_low += pl;
+	}
+	CHECK_MSG(sum_high > sum_low + m->n_items * 2.0,
+			  "%s: mean after 5s %g, after 1s %g", kind->name,
+			  sum_high / m->n_items, sum_low / m->n_items);
+
+	/* no history, and a history of unknown items only: the cold start */
+	for (i = 0; i < m->n_items; i++)
+	{
+		double		cold;
+		int32_t		unknown = -1;
+
+		CHECK(rs_model_predict_history(m, NULL, NULL, 0, i, &cold, &err) == RS_OK);
+		CHECK_NEAR(cold, rs_model_predict(m, -1, i), 1e-5);
+		CHECK(rs_model_predict_history(m, &unknown, high, 1, i, &cold, &err) == RS_OK);
+		CHECK_NEAR(cold, rs_model_predict(m, -1, i), 1e-5);
+	}
+	rs_model_free(m);
+	unit_free_dataset(&d);
+}
+
+static void
+test_recommend_fold_in_mf(void)
+{
+	check_fold_in(&rs_kind_mf, 0.1);
+}
+
+static void
+test_recommend_fold_in_dense(void)
+{
+	check_fold_in(&rs_kind_dense, 0.1);
+}
+
 void
 suite_recommend(void)
 {
@@ -211,4 +380,6 @@ suite_recommend(void)
 	unit_run("recommend_top_items", test_recommend_top_items);
 	unit_run("recommend_block_scores", test_recommend_block_scores);
 	unit_run("recommend_users_per_block", test_recommend_users_per_block);
+	unit_run("recommend_fold_in_mf", test_recommend_fold_in_mf);
+	unit_run("recommend_fold_in_dense", test_recommend_fold_in_dense);
 }
