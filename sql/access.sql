@@ -94,8 +94,19 @@ RESET ROLE;
 -- a superuser sees every model and may drop any
 SELECT name, owner FROM recsys_models ORDER BY name;
 SELECT recsys_grant('acc_bob', 'no_such_role');
+SELECT recsys_grant('acc_bob', 0::regrole);
+SELECT recsys_grant('acc_bob', 4294967295::oid::regrole);
 SELECT recsys_grant('no_such_model', 'regress_recsys_bob');
 SELECT recsys_grant(NULL, 'regress_recsys_bob') IS NULL AS strict_grant;
+
+-- a dropped reader stays as its OID, which recsys_revoke takes out
+CREATE ROLE regress_recsys_gone;
+SELECT recsys_grant('acc_bob', 'regress_recsys_gone');
+SELECT cardinality(readers) AS readers FROM recsys_models WHERE name = 'acc_bob';
+CREATE TEMP TABLE acc_gone AS SELECT 'regress_recsys_gone'::regrole::oid AS gone;
+DROP ROLE regress_recsys_gone;
+SELECT recsys_revoke('acc_bob', (SELECT gone::regrole FROM acc_gone));
+SELECT cardinality(readers) AS readers FROM recsys_models WHERE name = 'acc_bob';
 
 -- the owner drops its own model
 SET ROLE regress_recsys_alice;

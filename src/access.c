@@ -189,12 +189,23 @@ PG_FUNCTION_INFO_V1(recsys_grant);
 Datum
 recsys_grant(PG_FUNCTION_ARGS)
 {
-	ChangeReaders(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_OID(1), true);
+	Oid			reader = PG_GETARG_OID(1);
+
+	/* a regrole given as a number need not name a role */
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(reader)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", reader)));
+	ChangeReaders(text_to_cstring(PG_GETARG_TEXT_PP(0)), reader, true);
 	PG_RETURN_VOID();
 }
 
 PG_FUNCTION_INFO_V1(recsys_revoke);
-/* SQL recsys_revoke(model, role): take back what recsys_grant gave */
+/*
+ * SQL recsys_revoke(model, role): take back what recsys_grant gave.  The
+ * role need not exist any more: a dropped reader stays in readers as its
+ * OID until revoked.
+ */
 Datum
 recsys_revoke(PG_FUNCTION_ARGS)
 {
