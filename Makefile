@@ -36,14 +36,15 @@ REGRESS = train_mf train_dense aggregate options errors synthetic \
 	upgrade
 REGRESS_OPTS = --load-extension=recsys
 
-# PGXS tracks no header dependencies: every object depends on every header
-$(OBJS): $(wildcard src/*.h src/core/*.h)
-
 EXTRA_CLEAN = test/unit/run_tests test/unit/*.o
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: every object depends on every header
+# (after the include, so that the default goal stays PGXS's "all")
+$(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # ---- numeric core unit tests (plain C, no server) ----
 UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
