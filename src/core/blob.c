@@ -8,11 +8,16 @@
  *   u32 kind name length, kind name,
  *   i32 n_users, i32 n_items, i64 n_ratings, i32 n_epochs, i32 best_epoch,
  *   f64 global_mean, f64 rating_min, f64 rating_max,
+ *   (version 2) u32 user id type, u32 item id type, u64 bytes of the user
+ *   keys, u64 bytes of the item keys (rs_id_type, keys.h),
  *   u32 number of options, then per option u32 name length, name, f64 value,
  *   u32 CRC-32C of every byte before it.
  * Options are stored by name, so an option added to a kind later loads with
  * its default (but "objective", older than its option: see below), while a name the kind does not know means a damaged or
  * foreign blob.
+ *
+ * Version 1 (0.1 to 0.4) has no id types: its ids are integers.  This
+ * build writes version 2 and reads both.
  *
  * Chunk (84 bytes of fields, then the payload):
  *   "RSYC", u32 version, u32 dtype, u32 ndim, char name[32] (NUL padded),
@@ -147,7 +152,7 @@ size_t
 rs_header_size(const rs_model *m)
 {
 	size_t		size = 4 + 4 + 4 + 4 + strlen(m->kind->name) +
-		4 + 4 + 8 + 4 + 4 + 8 * 3 + 4;
+		4 + 4 + 8 + 4 + 4 + 8 * 3 + 4 + 8 + 16;
 	int			i;
 
 	for (i = 0; i < m->kind->n_options; i++)
@@ -187,8 +192,12 @@ rs_header_write(const rs_model *m, uint8_t *buf)
 	rs_put_f64(p + 24, m->global_mean);
 	rs_put_f64(p + 32, m->rating_min);
 	rs_put_f64(p + 40, m->rating_max);
-	rs_put_u32(p + 48, (uint32_t) m->kind->n_options);
-	p += 52;
+	rs_put_u32(p + 48, (uint32_t) m->id_type[RS_SIDE_USER]);
+	rs_put_u32(p + 52, (uint32_t) m->id_type[RS_SIDE_ITEM]);
+	rs_put_u64(p + 56, (uint64_t) m->key_bytes[RS_SIDE_USER]);
+	rs_put_u64(p + 64, (uint64_t) m->key_bytes[RS_SIDE_ITEM]);
+	rs_put_u32(p + 72, (uint32_t) m->kind->n_options);
+	p += 76;
 	for (i = 0; i < m->kind->n_options; i++)
 	{
 		p += put_name(p, m->kind->options[i].name);
@@ -255,6 +264,8 @@ typedef struct header_info
 	double		global_mean;
 	double		rating_min;
 	double		rating_max;
+	rs_id_type	id_type[2];
+	int64_t		key_bytes[2];
 } header_info;
 
 #define HEADER_CORRUPT(...) rs_error_set(err, RS_ERR_CORRUPT, "header", __VA_ARGS__)
@@ -271,14 +282,16 @@ header_parse(const uint8_t *buf, size_t len, header_info *h, rs_error *err)
 				i;
 	bool		seen[RS_MAX_OPTIONS];
 	uint32_t	stored_len;
+	uint32_t	version;
 
 	if (len < 16)
 		return HEADER_CORRUPT("model header truncated: %zu bytes", len);
 	if (memcmp(buf, RS_HEADER_MAGIC, 4) != 0)
 		return HEADER_CORRUPT("model header has a wrong magic number");
-	if (rs_get_u32(buf + 4) != RS_BLOB_VERSION)
-		return HEADER_CORRUPT("model header has format version %u, this build reads version %d",
-							  rs_get_u32(buf + 4), RS_BLOB_VERSION);
+	version = rs_get_u32(buf + 4);
+	if (version < 1 || version > RS_BLOB_VERSION)
+		return HEADER_CORRUPT("model header has format version %u, this build reads versions 1 to %d",
+							  version, RS_BLOB_VERSION);
 	stored_len = rs_get_u32(buf + 8);
 	if (stored_len != len)
 		return HEADER_CORRUPT("model header length is %zu bytes, header says %u", len, stored_len);
@@ -303,6 +316,30 @@ header_parse(const uint8_t *buf, size_t len, header_info *h, rs_error *err)
 	h->rating_min = rs_get_f64(p + 32);
 	h->rating_max = rs_get_f64(p + 40);
 	n_opts = rs_get_u32(p + 48);
+	h->id_type[RS_SIDE_USER] = h->id_type[RS_SIDE_ITEM] = RS_ID_INTEGER;
+	h->key_bytes[RS_SIDE_USER] = h->key_bytes[RS_SIDE_ITEM] = 0;
+	if (version >= 2)
+	{
+		uint32_t	types[2];
+		int			side;
+
+		types[0] = n_opts;
+		if ((p = take(&rd, 24)) == NULL)
+			return HEADER_CORRUPT("model header truncated in its id types");
+		types[1] = rs_get_u32(p);
+		h->key_bytes[RS_SIDE_USER] = (int64_t) rs_get_u64(p + 4);
+		h->key_bytes[RS_SIDE_ITEM] = (int64_t) rs_get_u64(p + 12);
+		n_opts = rs_get_u32(p + 20);
+		for (side = 0; side < 2; side++)
+		{
+			if (types[side] > RS_ID_TYPE_MAX)
+				return HEADER_CORRUPT("model header has an invalid id type %u", types[side]);
+			h->id_type[side] = (rs_id_type) types[side];
+			if (h->key_bytes[side] < 0 ||
+				(h->id_type[side] == RS_ID_INTEGER && h->key_bytes[side] != 0))
+				return HEADER_CORRUPT("model header has an invalid size of keys");
+		}
+	}
 
 	if (h->n_users < 0 || h->n_items < 0 || h->n_ratings < 0)
 		return HEADER_CORRUPT("model header has a negative size");
@@ -370,6 +407,7 @@ header_create(const header_info *h, const rs_allocator *alloc,
 {
 	rs_model   *m;
 	rs_status	st;
+	int			side;
 
 	st = rs_model_create(&h->params, h->n_users, h->n_items, h->n_ratings,
 						 h->n_epochs, alloc, &m, err);
@@ -389,6 +427,18 @@ header_create(const header_info *h, const rs_allocator *alloc,
 	m->global_mean = h->global_mean;
 	m->rating_min = h->rating_min;
 	m->rating_max = h->rating_max;
+	for (side = 0; side < 2; side++)
+	{
+		st = rs_model_add_key_tensors(m, side, h->id_type[side],
+									  h->key_bytes[side], err);
+		if (st != RS_OK)
+		{
+			rs_model_free(m);
+			if (st != RS_ERR_NOMEM && err)
+				err->code = st = RS_ERR_CORRUPT;
+			return st;
+		}
+	}
 	*out = m;
 	return RS_OK;
 }
@@ -493,7 +543,7 @@ rs_chunk_read(rs_model *m, const uint8_t *buf, size_t len, size_t *filled,
 		return CHUNK_CORRUPT("tensor chunk truncated: %zu bytes", len);
 	if (memcmp(buf, RS_CHUNK_MAGIC, 4) != 0)
 		return CHUNK_CORRUPT("tensor chunk has a wrong magic number");
-	if (rs_get_u32(buf + 4) != RS_BLOB_VERSION)
+	if (rs_get_u32(buf + 4) < 1 || rs_get_u32(buf + 4) > RS_BLOB_VERSION)
 		return CHUNK_CORRUPT("tensor chunk has format version %u, this build reads version %d",
 							 rs_get_u32(buf + 4), RS_BLOB_VERSION);
 	for (ti = 0; ti < m->n_tensors; ti++)
@@ -586,6 +636,9 @@ check_index_tensors(const rs_model *m, rs_error *err)
 			if (m->rated_items[i] < 0 || m->rated_items[i] >= m->n_items)
 				return rs_error_set(err, RS_ERR_CORRUPT, "rated_items",
 									"tensor \"rated_items\" has an item index out of range");
+	if (rs_model_check_keys(m, RS_SIDE_USER, err) != RS_OK ||
+		rs_model_check_keys(m, RS_SIDE_ITEM, err) != RS_OK)
+		return RS_ERR_CORRUPT;
 	return RS_OK;
 }
 

@@ -29,7 +29,7 @@
 
 #include "model.h"
 
-#define RS_BLOB_VERSION 1
+#define RS_BLOB_VERSION 2
 #define RS_CHUNK_MAX_BYTES ((size_t) 64 * 1024 * 1024)
 
 /* CRC-32C (Castagnoli), as used by PostgreSQL's WAL */

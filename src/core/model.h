@@ -209,7 +209,8 @@ typedef enum rs_dtype
 	RS_F32 = 1,
 	RS_F64 = 2,
 	RS_I32 = 3,
-	RS_I64 = 4
+	RS_I64 = 4,
+	RS_U8 = 5					/* bytes: the keys of uuid and text ids */
 } rs_dtype;
 
 #define RS_MAX_TENSORS 32
@@ -231,6 +232,22 @@ extern size_t rs_tensor_count(const rs_tensor *t);	/* number of elements */
 extern size_t rs_tensor_bytes(const rs_tensor *t);
 
 /* ---------- the model ---------- */
+
+/* ---------- external ids ---------- */
+
+/* the type of one side's external ids (keys.h) */
+typedef enum rs_id_type
+{
+	RS_ID_INTEGER = 0,			/* any integer type, as int64: the id itself */
+	RS_ID_UUID = 1,				/* 16-byte keys */
+	RS_ID_TEXT = 2				/* text keys, in the database encoding */
+} rs_id_type;
+
+#define RS_ID_TYPE_MAX RS_ID_TEXT
+
+/* the two sides of a rating */
+#define RS_SIDE_USER 0
+#define RS_SIDE_ITEM 1
 
 /* one row of the training history */
 typedef struct rs_epoch_info
@@ -266,6 +283,17 @@ typedef struct rs_model
 	int64_t    *rated_offsets;	/* (n_users + 1) CSR row starts */
 	int32_t    *rated_items;	/* (n_ratings) items of each user, ascending */
 	double	   *history;		/* (n_epochs, RS_HISTORY_COLS) */
+
+	/*
+	 * The type of each side's external ids (RS_SIDE_USER, RS_SIDE_ITEM).
+	 * For uuid and text ids, user_ids / item_ids hold rs_key_hash of each
+	 * key and keys[side] the keys' bytes in index order, key_offsets[side]
+	 * where each index's key starts (n + 1 entries); NULL for integer ids.
+	 */
+	rs_id_type	id_type[2];
+	uint8_t    *keys[2];
+	int64_t    *key_offsets[2];
+	int64_t		key_bytes[2];
 
 	/*
 	 * The objective (rank.h's rs_objective) and the head's factors, read
@@ -496,6 +524,29 @@ extern void rs_model_free(rs_model *m);
 /* dense index of an external id, or -1 */
 extern int32_t rs_model_user_index(const rs_model *m, int64_t user_id);
 extern int32_t rs_model_item_index(const rs_model *m, int64_t item_id);
+
+/*
+ * Dense index of a key (uuid or text id) of side, or -1 when the model has
+ * no such key or the side's ids are integers
+ */
+extern int32_t rs_model_key_index(const rs_model *m, int side,
+								  const uint8_t *key, size_t len);
+/* the key of index i of side (a side with keys), and its length */
+extern const uint8_t *rs_model_key(const rs_model *m, int side, int32_t i,
+								   size_t *len);
+
+/*
+ * Allocate side's key tensors ("user_keys"/"item_keys" of bytes bytes and
+ * "user_key_offsets"/"item_key_offsets") for ids of type; nothing for
+ * integer ids.  Loading fills them; rs_model_set_keys (keys.h) after a
+ * training.
+ */
+extern rs_status rs_model_add_key_tensors(rs_model *m, int side,
+										  rs_id_type type, int64_t bytes,
+										  rs_error *err);
+/* check side's keys against its ids, after loading */
+extern rs_status rs_model_check_keys(const rs_model *m, int side,
+									 rs_error *err);
 
 /* prediction in the data's units, clipped to [rating_min, rating_max] */
 extern double rs_model_predict(const rs_model *m, int32_t u, int32_t i);

@@ -79,6 +79,8 @@ rs_dtype_size(rs_dtype dtype)
 		case RS_F64:
 		case RS_I64:
 			return 8;
+		case RS_U8:
+			return 1;
 	}
 	return 0;
 }
@@ -97,6 +99,8 @@ rs_dtype_name(rs_dtype dtype)
 			return "int32";
 		case RS_I64:
 			return "int64";
+		case RS_U8:
+			return "uint8";
 	}
 	return "invalid";
 }

@@ -88,6 +88,7 @@ main(void)
 	suite_synthetic();
 	suite_rank();
 	suite_recommend();
+	suite_keys();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed == 0 ? 0 : 1;

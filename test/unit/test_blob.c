@@ -282,7 +282,8 @@ test_blob_header_options(void)
 	rs_header_write(m, h);
 
 	/* rename the first option and fix the CRC: still refused */
-	at = 12 + 4 + strlen(kind->name) + 52 + 4;
+	/* version 2: the sizes and id types take 76 bytes after the kind */
+	at = 12 + 4 + strlen(kind->name) + 76 + 4;
 	h[at] ^= 0x20;
 	put32(h + hlen - 4, rs_crc32c(0, h, hlen - 4));
 	CHECK(rs_header_read(h, hlen, &rs_malloc_allocator, &back, &err) == RS_ERR_CORRUPT);
@@ -291,7 +292,7 @@ test_blob_header_options(void)
 
 	/* drop the last option: it loads with its default */
 	last_len = 4 + strlen(kind->options[n_opts - 1].name) + 8;
-	put32(h + 12 + 4 + strlen(kind->name) + 48, (uint32_t) (n_opts - 1));
+	put32(h + 12 + 4 + strlen(kind->name) + 72, (uint32_t) (n_opts - 1));
 	put32(h + 8, (uint32_t) (hlen - last_len));
 	put32(h + hlen - last_len - 4, rs_crc32c(0, h, hlen - last_len - 4));
 	CHECK_MSG(rs_header_read(h, hlen - last_len, &rs_malloc_allocator, &back, &err) == RS_OK,

@@ -74,5 +74,6 @@ extern void suite_lstm(void);
 extern void suite_synthetic(void);
 extern void suite_rank(void);
 extern void suite_recommend(void);
+extern void suite_keys(void);
 
 #endif							/* RECSYS_UNIT_H */
