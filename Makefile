@@ -32,7 +32,7 @@ $(CORE_SRCS:.c=.o): CFLAGS += $(CORE_CFLAGS)
 REGRESS = train_mf train_dense aggregate options errors synthetic \
 	predict recommend evaluate ranking catalog cold_start threads \
 	train_lstm errors_lstm \
-	access filters history \
+	access filters history ids \
 	upgrade
 REGRESS_OPTS = --load-extension=recsys
 

@@ -18,8 +18,9 @@ SELECT recsys_train('mf', 'err_cols', options => '{"user_column": "user"}');
 SELECT recsys_train('mf', 'err_ratings', options => '{"rating_column": "stars"}');
 -- system columns are not ids
 SELECT recsys_train('mf', 'err_ratings', options => '{"user_column": "ctid"}');
--- wrong types: text ids, text ratings, float ids
-CREATE TABLE err_text_ids (user_id text, item_id bigint, rating real);
+-- wrong types: numeric ids, text ratings, float ids (text and uuid ids
+-- are ids: see the test ids)
+CREATE TABLE err_text_ids (user_id numeric, item_id bigint, rating real);
 SELECT recsys_train('mf', 'err_text_ids');
 CREATE TABLE err_text_rating (user_id int, item_id int, rating text);
 SELECT recsys_train('mf', 'err_text_rating');

@@ -101,9 +101,10 @@ SELECT * FROM recsys_recommend('el_lstm', ARRAY[1], ARRAY[4], -3);
 -- a huge k returns every item once, here all but the history's
 SELECT count(*) AS n, count(DISTINCT item_id) AS distinct_items
   FROM recsys_recommend('el_lstm', ARRAY[1], ARRAY[4], 2147483647);
--- STRICT: a NULL array gives NULL, or no rows
-SELECT recsys_predict('el_lstm', NULL, ARRAY[4], 3) IS NULL AS strict_null;
-SELECT count(*) AS strict_no_rows FROM recsys_recommend('el_lstm', ARRAY[1], NULL);
+-- STRICT: a NULL array gives NULL, or no rows (the history's items are
+-- polymorphic: a NULL needs its type)
+SELECT recsys_predict('el_lstm', NULL::bigint[], ARRAY[4], 3) IS NULL AS strict_null;
+SELECT count(*) AS strict_no_rows FROM recsys_recommend('el_lstm', ARRAY[1], NULL::real[]);
 -- empty arrays are a cold start, not an error
 SELECT recsys_predict('el_lstm', '{}'::bigint[], '{}'::real[], 3) BETWEEN 1 AND 5 AS cold_start;
 SELECT count(*) AS cold_start_rows FROM recsys_recommend('el_lstm', '{}'::bigint[], '{}'::real[], 5);

@@ -48,6 +48,7 @@ SELECT * FROM recsys_evaluate('eval_m_cols', 'eval_test');
 SELECT * FROM recsys_evaluate('eval_m', 'eval_cols');
 CREATE TABLE eval_badtype (user_id text, item_id bigint, rating real);
 SELECT * FROM recsys_evaluate('eval_m', 'eval_badtype');
+SELECT * FROM recsys_evaluate_ranking('eval_m', 'eval_badtype');
 CREATE TABLE eval_badrating (user_id bigint, item_id bigint, rating text);
 SELECT * FROM recsys_evaluate('eval_m', 'eval_badrating');
 CREATE TABLE eval_nan (user_id bigint, item_id bigint, rating float8);

@@ -66,7 +66,7 @@ SELECT count(*) AS n FROM recsys_recommend('flt_lstm', ARRAY[1, 2]::bigint[], AR
                                            candidates => ARRAY[1, 2, 3]);
 SELECT count(*) AS n FROM recsys_recommend('flt_lstm', ARRAY[1, 2]::bigint[], ARRAY[4, 5]::real[], 5, false,
                                            candidates => ARRAY[1, 2, 3]);
-SELECT count(*) AS n FROM recsys_recommend('flt_lstm', NULL, ARRAY[4]::real[]);
+SELECT count(*) AS n FROM recsys_recommend('flt_lstm', NULL::bigint[], ARRAY[4]::real[]);
 
 -- every user's list at once: the per-user lists, for every kind (scores
 -- to float rounding: blocks are scored by a matrix product)

@@ -92,13 +92,13 @@ COMMENT ON FUNCTION recsys_revoke(text, regrole) IS 'takes back what recsys_gran
 
 -- training
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision) IS 'transition function of recsys_fit: collects one rating';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision) IS 'transition function of recsys_fit: collects one rating';
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, jsonb)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, jsonb) IS 'transition function of recsys_fit: collects one rating';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision, jsonb) IS 'transition function of recsys_fit: collects one rating';
 
 CREATE FUNCTION recsys_fit_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
@@ -116,7 +116,7 @@ CREATE FUNCTION recsys_fit_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION recsys_fit_final(internal) IS 'final function of recsys_fit: trains the model and returns it serialized';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating double precision) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any", rating double precision) (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -126,9 +126,9 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision) IS 'trains a model of the given kind on the rows of any query and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any", double precision) IS 'trains a model of the given kind on the rows of any query and returns it as bytea (store it with recsys_store)';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating double precision, options jsonb) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any", rating double precision, options jsonb) (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -138,20 +138,20 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any", double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query and returns it as bytea (store it with recsys_store)';
 
 -- the forms with the time of each rating (0.2): sequence kinds such as lstm
 -- read each user's ratings in time order; the other kinds ignore the time
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, timestamptz, jsonb)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision, timestamptz, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_timestamptz' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, timestamptz, jsonb) IS 'transition function of recsys_fit: collects one rating and its time';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision, timestamptz, jsonb) IS 'transition function of recsys_fit: collects one rating and its time';
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, double precision, jsonb)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision, double precision, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_float8' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, double precision, double precision, jsonb) IS 'transition function of recsys_fit: collects one rating and its time';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any", double precision, double precision, jsonb) IS 'transition function of recsys_fit: collects one rating and its time';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating double precision, ts timestamptz, options jsonb) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any", rating double precision, ts timestamptz, options jsonb) (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -161,9 +161,9 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, timestamptz, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query, each user''s ratings in time order, and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any", double precision, timestamptz, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query, each user''s ratings in time order, and returns it as bytea (store it with recsys_store)';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating double precision, ts double precision, options jsonb) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any", rating double precision, ts double precision, options jsonb) (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -173,7 +173,7 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, rating do
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, double precision, double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query, each user''s ratings in the order of a numeric time, and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any", double precision, double precision, jsonb) IS 'trains a model of the given kind, with options, on the rows of any query, each user''s ratings in the order of a numeric time, and returns it as bytea (store it with recsys_store)';
 
 CREATE FUNCTION recsys_train(kind text, source regclass, name text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS text AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -194,17 +194,17 @@ COMMENT ON FUNCTION recsys_options(text) IS 'lists the model kinds and the optio
 
 -- serving
 
-CREATE FUNCTION recsys_predict(model text, user_id bigint, item_id bigint)
+CREATE FUNCTION recsys_predict(model text, user_id "any", item_id "any")
 RETURNS double precision AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_predict(text, bigint, bigint) IS 'predicted rating of an item by a user, in the training data''s units and range';
+COMMENT ON FUNCTION recsys_predict(text, "any", "any") IS 'predicted rating of an item by a user, in the training data''s units and range';
 
 
 -- serving from a history given at query time (0.2; mf and dense from 0.4):
 -- for users unseen in training or with ratings newer than the model
 
-CREATE FUNCTION recsys_predict(model text, history_items bigint[], history_ratings real[], item_id bigint)
+CREATE FUNCTION recsys_predict(model text, history_items anyarray, history_ratings real[], item_id "any")
 RETURNS double precision AS 'MODULE_PATHNAME', 'recsys_predict_history' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_predict(text, bigint[], real[], bigint) IS 'predicted rating of an item after a history of items and their ratings given at query time, oldest first: lstm runs the history through its state, mf and dense fold it in';
+COMMENT ON FUNCTION recsys_predict(text, anyarray, real[], "any") IS 'predicted rating of an item after a history of items and their ratings given at query time, oldest first: lstm runs the history through its state, mf and dense fold it in';
 
 
 CREATE FUNCTION recsys_evaluate(model text, source regclass)
@@ -231,19 +231,19 @@ COMMENT ON FUNCTION recsys_synthetic_ratings(integer, integer, bigint, integer) 
 -- one interaction (a repeated pair counts more) and the model learns the
 -- ranking objective alone
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_implicit' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint) IS 'transition function of recsys_fit: collects one interaction without a rating';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any") IS 'transition function of recsys_fit: collects one interaction without a rating';
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, jsonb)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any", jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_implicit' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, jsonb) IS 'transition function of recsys_fit: collects one interaction without a rating';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any", jsonb) IS 'transition function of recsys_fit: collects one interaction without a rating';
 
-CREATE FUNCTION recsys_fit_trans(internal, text, bigint, bigint, timestamptz, jsonb)
+CREATE FUNCTION recsys_fit_trans(internal, text, "any", "any", timestamptz, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'recsys_fit_trans_implicit_timestamptz' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION recsys_fit_trans(internal, text, bigint, bigint, timestamptz, jsonb) IS 'transition function of recsys_fit: collects one interaction without a rating, and its time';
+COMMENT ON FUNCTION recsys_fit_trans(internal, text, "any", "any", timestamptz, jsonb) IS 'transition function of recsys_fit: collects one interaction without a rating, and its time';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any") (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -253,9 +253,9 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint) (
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint) IS 'trains a model of the given kind on the (user, item) interactions of any query, without ratings, and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any") IS 'trains a model of the given kind on the (user, item) interactions of any query, without ratings, and returns it as bytea (store it with recsys_store)';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, options jsonb) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any", options jsonb) (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -265,9 +265,9 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, options j
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, jsonb) IS 'trains a model of the given kind, with options, on the (user, item) interactions of any query, without ratings, and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any", jsonb) IS 'trains a model of the given kind, with options, on the (user, item) interactions of any query, without ratings, and returns it as bytea (store it with recsys_store)';
 
-CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, ts timestamptz, options jsonb) (
+CREATE AGGREGATE recsys_fit(kind text, user_id "any", item_id "any", ts timestamptz, options jsonb) (
 	SFUNC = recsys_fit_trans,
 	STYPE = internal,
 	FINALFUNC = recsys_fit_final,
@@ -277,20 +277,20 @@ CREATE AGGREGATE recsys_fit(kind text, user_id bigint, item_id bigint, ts timest
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE recsys_fit(text, bigint, bigint, timestamptz, jsonb) IS 'trains a model of the given kind, with options, on the (user, item) interactions of any query, without ratings, each user''s in time order, and returns it as bytea (store it with recsys_store)';
+COMMENT ON AGGREGATE recsys_fit(text, "any", "any", timestamptz, jsonb) IS 'trains a model of the given kind, with options, on the (user, item) interactions of any query, without ratings, each user''s in time order, and returns it as bytea (store it with recsys_store)';
 
 -- serving with business rules (0.4): rank only the candidates, never the
 -- excluded items, and still return k rows while k eligible items remain
 
-CREATE FUNCTION recsys_recommend(model text, user_id bigint, k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates bigint[] DEFAULT NULL, exclude bigint[] DEFAULT NULL)
+CREATE FUNCTION recsys_recommend(model text, user_id "any", k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates "any" DEFAULT NULL, exclude "any" DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score double precision)
 AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION recsys_recommend(text, bigint, integer, boolean, bigint[], bigint[]) IS 'the k best items for a user, best first (by the ranking head''s score when the model has one, else by predicted rating), among the candidates when given, never the excluded items';
+COMMENT ON FUNCTION recsys_recommend(text, "any", integer, boolean, "any", "any") IS 'the k best items for a user, best first (by the ranking head''s score when the model has one, else by predicted rating), among the candidates when given, never the excluded items';
 
-CREATE FUNCTION recsys_recommend(model text, history_items bigint[], history_ratings real[], k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates bigint[] DEFAULT NULL, exclude bigint[] DEFAULT NULL)
+CREATE FUNCTION recsys_recommend(model text, history_items anyarray, history_ratings real[], k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates "any" DEFAULT NULL, exclude "any" DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score double precision)
 AS 'MODULE_PATHNAME', 'recsys_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION recsys_recommend(text, bigint[], real[], integer, boolean, bigint[], bigint[]) IS 'the k best items, best first, after a history of items and their ratings given at query time, oldest first (lstm runs it through its state, mf and dense fold it in), among the candidates when given, never the excluded items';
+COMMENT ON FUNCTION recsys_recommend(text, anyarray, real[], integer, boolean, "any", "any") IS 'the k best items, best first, after a history of items and their ratings given at query time, oldest first (lstm runs it through its state, mf and dense fold it in), among the candidates when given, never the excluded items';
 
 -- every user's list at once (0.4), for nightly batch scoring
 
@@ -298,3 +298,22 @@ CREATE FUNCTION recsys_recommend_all(model text, k integer DEFAULT 10, exclude_r
 RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score double precision)
 AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 100000;
 COMMENT ON FUNCTION recsys_recommend_all(text, integer, boolean) IS 'the k best items of every user of a model, as recsys_recommend gives them, computed for blocks of users at once';
+
+-- the same lists with the ids as text (0.4), for models whose ids are uuid
+-- or text (and any other: an integer id comes as its digits); cast them
+-- back, as in item_id::uuid
+
+CREATE FUNCTION recsys_recommend_text(model text, user_id "any", k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates "any" DEFAULT NULL, exclude "any" DEFAULT NULL)
+RETURNS TABLE (item_id text, score double precision)
+AS 'MODULE_PATHNAME', 'recsys_recommend' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION recsys_recommend_text(text, "any", integer, boolean, "any", "any") IS 'recsys_recommend with the item ids as text, for models of uuid or text item ids';
+
+CREATE FUNCTION recsys_recommend_text(model text, history_items anyarray, history_ratings real[], k integer DEFAULT 10, exclude_rated boolean DEFAULT true, candidates "any" DEFAULT NULL, exclude "any" DEFAULT NULL)
+RETURNS TABLE (item_id text, score double precision)
+AS 'MODULE_PATHNAME', 'recsys_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION recsys_recommend_text(text, anyarray, real[], integer, boolean, "any", "any") IS 'recsys_recommend after a history given at query time, with the item ids as text, for models of uuid or text item ids';
+
+CREATE FUNCTION recsys_recommend_all_text(model text, k integer DEFAULT 10, exclude_rated boolean DEFAULT true)
+RETURNS TABLE (user_id text, rank integer, item_id text, score double precision)
+AS 'MODULE_PATHNAME', 'recsys_recommend_all' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 100000;
+COMMENT ON FUNCTION recsys_recommend_all_text(text, integer, boolean) IS 'recsys_recommend_all with the user and item ids as text, for models of uuid or text ids';

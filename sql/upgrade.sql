@@ -233,11 +233,12 @@ SELECT object AS security_differs_after_update
 -- the training, serving and evaluation entry points after the update (0.2
 -- adds the forms with a time and with a history, 0.3 the forms without a
 -- rating and recsys_evaluate_ranking, 0.4 the filters of recsys_recommend,
--- recsys_recommend_all and sharing)
+-- recsys_recommend_all, sharing, ids of any type and the _text forms)
 SELECT oid::regprocedure AS function FROM pg_proc
  WHERE proname IN ('recsys_fit', 'recsys_fit_trans', 'recsys_predict', 'recsys_recommend',
                    'recsys_evaluate', 'recsys_evaluate_ranking', 'recsys_recommend_all',
-                   'recsys_grant', 'recsys_revoke', 'recsys_may_read')
+                   'recsys_grant', 'recsys_revoke', 'recsys_may_read', 'recsys_recommend_text',
+                   'recsys_recommend_all_text')
  ORDER BY oid::regprocedure::text COLLATE "C";
 
 -- leave a fresh install of the default version, as the other tests expect

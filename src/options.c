@@ -657,6 +657,8 @@ CheckSourceColumn(Oid relid, const char *column, bool is_rating,
 	Oid			type;
 
 	type = getBaseType(get_atttype(relid, attnum));
+	if (!is_rating && IdTypeOfSqlType(type) >= 0)
+		return;
 	switch (type)
 	{
 		case INT2OID:
@@ -680,10 +682,31 @@ CheckSourceColumn(Oid relid, const char *column, bool is_rating,
 					format_type_be(get_atttype(relid, attnum))),
 			 is_rating ?
 			 errdetail("Ratings must be of type smallint, integer, bigint, real, double precision or numeric.") :
-			 errdetail("User and item ids must be of type smallint, integer or bigint."),
+			 errdetail("User and item ids must be of type smallint, integer, bigint, uuid, text or varchar."),
 			 option ?
 			 errhint("Cast the column in a view, or name another column with the option \"%s\".", option) :
 			 errhint("Cast the column in a view.")));
+}
+
+/*
+ * The type a training reads the id column of the relation as: bigint for
+ * the integer types, uuid, or text for text and varchar (the column was
+ * checked by CheckSourceColumn)
+ */
+const char *
+IdColumnType(Oid relid, const char *column)
+{
+	AttrNumber	attnum = SourceColumnNumber(relid, column, NULL);
+
+	switch (IdTypeOfSqlType(get_atttype(relid, attnum)))
+	{
+		case RS_ID_UUID:
+			return "pg_catalog.uuid";
+		case RS_ID_TEXT:
+			return "pg_catalog.text";
+		default:
+			return "pg_catalog.int8";
+	}
 }
 
 /*

@@ -19,6 +19,8 @@
 #define RECSYS_RECSYS_H
 
 #include "fmgr.h"
+#include "access/tupdesc.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -67,6 +69,8 @@ extern Jsonb *MetricsToJsonb(const rs_model *m);
 /* error unless a source column exists with an id (or rating) type */
 extern void CheckSourceColumn(Oid relid, const char *column, bool is_rating,
 							  const char *option);
+/* the SQL type a training reads an id column as */
+extern const char *IdColumnType(Oid relid, const char *column);
 /* error unless the time column exists and its type has an ordering */
 extern void CheckTimeColumn(Oid relid, const char *column);
 
@@ -126,6 +130,44 @@ extern void BeginCatalogWrite(CatalogWrite *w);
 extern void EndCatalogWrite(CatalogWrite *w);
 /* error out unless role may change the model name owned by owner */
 extern void CheckModelOwner(Oid role, const char *name, const char *owner);
+
+/* ---- ids.c: user and item ids as SQL values ---- */
+
+struct rs_keys;
+
+/* the name of an id type in messages */
+extern const char *IdTypeName(rs_id_type type);
+/* the id type of SQL type typid, or -1 (unknown and other types) */
+extern int	IdTypeOfSqlType(Oid typid);
+/* dense index of id value d of SQL type typid on side (-1: unknown id) */
+extern int32 IdIndex(const rs_model *m, const char *model_name, int side,
+					 Datum d, Oid typid, const char *what);
+/* IdIndex of argument argno (model name in argument 0) */
+extern int32 IdArgIndex(FunctionCallInfo fcinfo, int argno, const rs_model *m,
+						int side, const char *what);
+/* the array argument argno of ids of side (an untyped literal parsed) */
+extern ArrayType *IdArrayArg(FunctionCallInfo fcinfo, int argno,
+							 const rs_model *m, int side, const char *what);
+/* IdIndex of every element of an array of ids */
+extern int32_t *IdArrayIndexes(ArrayType *a, const rs_model *m,
+							   const char *model_name, int side,
+							   const char *what, size_t *n);
+/* IdArrayIndexes of the array argument argno (model name in argument 0) */
+extern int32_t *IdArrayArgIndexes(FunctionCallInfo fcinfo, int argno,
+								  const rs_model *m, int side,
+								  const char *what, size_t *n);
+/* error unless result column col of the calling SRF can hold side's ids */
+extern void CheckResultIds(FunctionCallInfo fcinfo, const rs_model *m,
+						   int side, int col);
+/* index i of side as the value of result column col (bigint or text) */
+extern Datum IdResult(const rs_model *m, int side, int32 i, TupleDesc desc,
+					  int col);
+/* error unless a source column holds ids of the model's type for side */
+extern void CheckColumnIds(const rs_model *m, const char *model_name,
+						   int side, Oid relid, const char *column);
+/* the int64 a training uses for value d of SQL type typid */
+extern int64 TrainingId(Datum d, Oid typid, rs_id_type type,
+						struct rs_keys *keys);
 
 /* ---- estimate.c: the memory of a training, before reading ---- */
 

@@ -84,8 +84,8 @@ Datum
 recsys_predict(PG_FUNCTION_ARGS)
 {
 	const rs_model *m = ModelArg(fcinfo);
-	int32_t		u = rs_model_user_index(m, PG_GETARG_INT64(1));
-	int32_t		i = rs_model_item_index(m, PG_GETARG_INT64(2));
+	int32_t		u = IdArgIndex(fcinfo, 1, m, RS_SIDE_USER, "user_id");
+	int32_t		i = IdArgIndex(fcinfo, 2, m, RS_SIDE_ITEM, "item_id");
 
 	PG_RETURN_FLOAT8(rs_model_predict(m, u, i));
 }
@@ -142,46 +142,12 @@ EmitTopK(ReturnSetInfo *rsinfo, const rs_model *m, const float *scores,
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		values[0] = Int64GetDatum(m->item_ids[top_index[j]]);
+		values[0] = IdResult(m, RS_SIDE_ITEM, top_index[j], rsinfo->setDesc, 0);
 		values[1] = Float8GetDatum(top_score[j]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(top_index);
 	pfree(top_score);
-}
-
-/*
- * The items of the bigint[] argument argno as the model's dense indexes
- * (-1 for an item the model does not know), into *n of them; what names
- * the argument in errors.
- */
-static int32_t *
-ReadItemList(FunctionCallInfo fcinfo, int argno, const rs_model *m,
-			 const char *what, size_t *n)
-{
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(argno);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			count;
-	int			j;
-	int32_t    *items;
-
-	deconstruct_array(a, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &count);
-	items = palloc(sizeof(int32_t) * Max(count, 1));
-	for (j = 0; j < count; j++)
-	{
-		if (nulls[j])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL", what),
-					 errdetail("Element %d of %s is NULL.", j + 1, what)));
-		items[j] = rs_model_item_index(m, DatumGetInt64(elems[j]));
-	}
-	pfree(elems);
-	pfree(nulls);
-	*n = (size_t) count;
-	return items;
 }
 
 /*
@@ -203,7 +169,7 @@ ApplyFilters(FunctionCallInfo fcinfo, int argno, const rs_model *m,
 	{
 		float	   *saved;
 
-		items = ReadItemList(fcinfo, argno, m, "candidates", &n);
+		items = IdArrayArgIndexes(fcinfo, argno, m, RS_SIDE_ITEM, "candidates", &n);
 		saved = palloc(sizeof(float) * Max(n, 1));
 		rs_scores_keep_only(scores, m->n_items, items, n, saved);
 		pfree(saved);
@@ -211,7 +177,7 @@ ApplyFilters(FunctionCallInfo fcinfo, int argno, const rs_model *m,
 	}
 	if (!PG_ARGISNULL(argno + 1))
 	{
-		items = ReadItemList(fcinfo, argno + 1, m, "exclude", &n);
+		items = IdArrayArgIndexes(fcinfo, argno + 1, m, RS_SIDE_ITEM, "exclude", &n);
 		rs_scores_exclude(scores, m->n_items, items, n);
 		pfree(items);
 	}
@@ -250,7 +216,8 @@ recsys_recommend(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(2);
 	CheckK(k);
 	m = ModelArg(fcinfo);
-	u = rs_model_user_index(m, PG_GETARG_INT64(1));
+	CheckResultIds(fcinfo, m, RS_SIDE_ITEM, 0);
+	u = IdArgIndex(fcinfo, 1, m, RS_SIDE_USER, "user_id");
 	if (m->n_items == 0)
 		return (Datum) 0;
 
@@ -309,16 +276,15 @@ ArrayDataStart(ArrayType *a)
 static void
 ReadHistory(FunctionCallInfo fcinfo, const rs_model *m, QueryHistory *h)
 {
-	ArrayType  *items = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *items = IdArrayArg(fcinfo, 1, m, RS_SIDE_ITEM, "history_items");
 	ArrayType  *ratings = PG_GETARG_ARRAYTYPE_P(2);
 	int			n_items;
 	int			n_ratings;
-	const int64 *ids;
+	size_t		n;
 	int			t;
 
-	if (ARR_ELEMTYPE(items) != INT8OID || ARR_ELEMTYPE(ratings) != FLOAT4OID)
-		elog(ERROR, "history arrays have element types %u and %u",
-			 ARR_ELEMTYPE(items), ARR_ELEMTYPE(ratings));
+	if (ARR_ELEMTYPE(ratings) != FLOAT4OID)
+		elog(ERROR, "history_ratings has element type %u", ARR_ELEMTYPE(ratings));
 	if (ARR_NDIM(items) > 1 || ARR_NDIM(ratings) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -340,21 +306,18 @@ ReadHistory(FunctionCallInfo fcinfo, const rs_model *m, QueryHistory *h)
 				 errmsg("history arrays must not contain NULL"),
 				 errhint("Leave out the steps whose item or rating is not known.")));
 
-	/* without NULLs the elements are a plain C array */
-	ids = (const int64 *) ArrayDataStart(items);
+	/* without NULLs the ratings are a plain C array */
 	h->ratings = (const float *) ArrayDataStart(ratings);
-	h->n = (size_t) n_items;
-	h->items = palloc(sizeof(int32_t) * Max(n_items, 1));
+	h->items = IdArrayIndexes(items, m, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+							  RS_SIDE_ITEM, "history_items", &n);
+	h->n = n;
 	for (t = 0; t < n_items; t++)
-	{
 		if (isnan(h->ratings[t]) || isinf(h->ratings[t]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("rating must be a finite number"),
 					 errdetail("Element %d of history_ratings is %s.",
 							   t + 1, float8out_internal(h->ratings[t]))));
-		h->items[t] = rs_model_item_index(m, ids[t]);
-	}
 }
 
 PG_FUNCTION_INFO_V1(recsys_predict_history);
@@ -374,7 +337,7 @@ recsys_predict_history(PG_FUNCTION_ARGS)
 	CheckHistoryKind(fcinfo, m, true,
 					 "Use recsys_predict(model, user_id, item_id) for a user of the training data.");
 	ReadHistory(fcinfo, m, &h);
-	i = rs_model_item_index(m, PG_GETARG_INT64(3));
+	i = IdArgIndex(fcinfo, 3, m, RS_SIDE_ITEM, "item_id");
 	if (rs_model_predict_history(m, h.items, h.ratings, h.n, i, &result,
 								 &err) != RS_OK)
 		ReportCoreError(&err, NULL);
@@ -408,6 +371,7 @@ recsys_recommend_history(PG_FUNCTION_ARGS)
 	m = ModelArg(fcinfo);
 	CheckHistoryKind(fcinfo, m, false,
 					 "Use recsys_recommend(model, user_id, k) for a user of the training data.");
+	CheckResultIds(fcinfo, m, RS_SIDE_ITEM, 0);
 	ReadHistory(fcinfo, m, &h);
 	if (m->n_items == 0)
 		return (Datum) 0;
@@ -455,6 +419,8 @@ recsys_recommend_all(PG_FUNCTION_ARGS)
 	CheckK(k);
 	InitMaterializedSRF(fcinfo, 0);
 	m = ModelArg(fcinfo);
+	CheckResultIds(fcinfo, m, RS_SIDE_USER, 0);
+	CheckResultIds(fcinfo, m, RS_SIDE_ITEM, 2);
 	if (m->n_items == 0 || m->n_users == 0)
 		return (Datum) 0;
 
@@ -475,6 +441,8 @@ recsys_recommend_all(PG_FUNCTION_ARGS)
 		for (u = 0; u < n_users; u++)
 		{
 			float	   *row = scores + (size_t) u * m->n_items;
+			Datum		user = IdResult(m, RS_SIDE_USER, first + u,
+										rsinfo->setDesc, 0);
 			int			n;
 			int			j;
 
@@ -486,9 +454,10 @@ recsys_recommend_all(PG_FUNCTION_ARGS)
 				Datum		values[4];
 				bool		nulls[4] = {false, false, false, false};
 
-				values[0] = Int64GetDatum(m->user_ids[first + u]);
+				values[0] = user;
 				values[1] = Int32GetDatum(j + 1);
-				values[2] = Int64GetDatum(m->item_ids[top_index[j]]);
+				values[2] = IdResult(m, RS_SIDE_ITEM, top_index[j],
+									 rsinfo->setDesc, 2);
 				values[3] = Float8GetDatum(top_score[j]);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 									 values, nulls);
@@ -592,8 +561,11 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 
 	for (c = 0; c < 3; c++)
 		CheckSourceColumn(relid, cols[c], c == 2, NULL);
+	CheckColumnIds(m, name, RS_SIDE_USER, relid, cols[0]);
+	CheckColumnIds(m, name, RS_SIDE_ITEM, relid, cols[1]);
 
-	sql = psprintf("SELECT %s::int8, %s::int8, %s::float8 FROM %s",
+	/* ids as they are: the model says which type it takes */
+	sql = psprintf("SELECT %s, %s, %s::float8 FROM %s",
 				   quote_identifier(cols[0]), quote_identifier(cols[1]),
 				   quote_identifier(cols[2]),
 				   quote_qualified_identifier(nspname, relname));
@@ -630,8 +602,10 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 						 errdetail("Relation \"%s\" has a rating of %g.",
 								   relname, rating)));
 			err = rs_model_predict(m,
-								   rs_model_user_index(m, DatumGetInt64(du)),
-								   rs_model_item_index(m, DatumGetInt64(di)))
+								   IdIndex(m, name, RS_SIDE_USER, du,
+										   SPI_gettypeid(desc, 1), cols[0]),
+								   IdIndex(m, name, RS_SIDE_ITEM, di,
+										   SPI_gettypeid(desc, 2), cols[1]))
 				- rating;
 			sum_sq += err * err;
 			sum_abs += fabs(err);
@@ -684,24 +658,29 @@ CompareItemIndex(const void *a, const void *b)
  * their ids fell: sort, as the core's lookup needs them ascending.
  */
 static void
-AddRankingUser(rs_rank_eval *e, const rs_model *m, int64 user_id,
+AddRankingUser(rs_rank_eval *e, const rs_model *m, int32_t u,
 			   int32_t *relevant, size_t n_rel)
 {
 	qsort(relevant, n_rel, sizeof(int32_t), CompareItemIndex);
-	rs_rank_eval_user(e, m, rs_model_user_index(m, user_id), relevant, n_rel);
+	rs_rank_eval_user(e, m, u, relevant, n_rel);
 }
 
 /*
  * Read the relevant rows of the source (user, item; rating >= relevant_min
- * when the model has ratings and relevant_min is given), ordered by user,
- * and add each user's list to e.  Returns nothing; e holds the sums.
+ * when the model has ratings and relevant_min is given), each distinct pair
+ * once, ordered by user, and add each user's list to e.  The ids come as
+ * the source has them (the model's id type); SQL marks the first row of
+ * each user, whatever the type.
  */
 static void
-EvaluateRankingRows(const rs_model *m, Oid relid, char **cols,
-					bool use_min, double relevant_min, rs_rank_eval *e)
+EvaluateRankingRows(const rs_model *m, const char *name, Oid relid,
+					char **cols, bool use_min, double relevant_min,
+					rs_rank_eval *e)
 {
 	char	   *relname = get_rel_name(relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+	const char *user_col = quote_identifier(cols[0]);
+	const char *item_col = quote_identifier(cols[1]);
 	char	   *sql;
 	Oid			argtypes[1] = {FLOAT8OID};
 	Datum		args[1];
@@ -709,24 +688,17 @@ EvaluateRankingRows(const rs_model *m, Oid relid, char **cols,
 	int32_t    *relevant = NULL;
 	size_t		n_rel = 0;
 	size_t		cap = 0;
-	int64		cur_user = 0;
-	int64		prev_item = 0;
+	int32_t		cur_user = -1;
 	bool		have_user = false;
 
-	if (use_min)
-		sql = psprintf("SELECT %s::int8, %s::int8 FROM %s "
-					   "WHERE %s::float8 >= $1 AND %s IS NOT NULL AND %s IS NOT NULL "
-					   "ORDER BY 1, 2",
-					   quote_identifier(cols[0]), quote_identifier(cols[1]),
-					   quote_qualified_identifier(nspname, relname),
-					   quote_identifier(cols[2]), quote_identifier(cols[0]),
-					   quote_identifier(cols[1]));
-	else
-		sql = psprintf("SELECT %s::int8, %s::int8 FROM %s "
-					   "WHERE %s IS NOT NULL AND %s IS NOT NULL ORDER BY 1, 2",
-					   quote_identifier(cols[0]), quote_identifier(cols[1]),
-					   quote_qualified_identifier(nspname, relname),
-					   quote_identifier(cols[0]), quote_identifier(cols[1]));
+	sql = psprintf("SELECT u, i, u IS DISTINCT FROM pg_catalog.lag(u) OVER (ORDER BY u, i) "
+				   "FROM (SELECT DISTINCT %s AS u, %s AS i FROM %s "
+				   "WHERE %s IS NOT NULL AND %s IS NOT NULL%s%s%s) s ORDER BY u, i",
+				   user_col, item_col, quote_qualified_identifier(nspname, relname),
+				   user_col, item_col,
+				   use_min ? " AND " : "",
+				   use_min ? quote_identifier(cols[2]) : "",
+				   use_min ? "::pg_catalog.float8 OPERATOR(pg_catalog.>=) $1" : "");
 	args[0] = Float8GetDatum(relevant_min);
 	portal = SPI_cursor_open_with_args(NULL, sql, use_min ? 1 : 0, argtypes,
 									   args, NULL, true, 0);
@@ -741,27 +713,29 @@ EvaluateRankingRows(const rs_model *m, Oid relid, char **cols,
 		for (r = 0; r < SPI_processed; r++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
-			int64		user_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-			int64		item_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+			bool		first_of_user = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
 
-			if (have_user && user_id != cur_user)
+			if (first_of_user)
 			{
-				AddRankingUser(e, m, cur_user, relevant, n_rel);
+				if (have_user)
+					AddRankingUser(e, m, cur_user, relevant, n_rel);
 				n_rel = 0;
+				have_user = true;
+				cur_user = IdIndex(m, name, RS_SIDE_USER,
+								   SPI_getbinval(tup, desc, 1, &isnull),
+								   SPI_gettypeid(desc, 1), cols[0]);
 			}
-			else if (have_user && item_id == prev_item)
-				continue;		/* a repeated pair is one relevant item */
-			have_user = true;
-			cur_user = user_id;
-			prev_item = item_id;
 			if (n_rel == cap)
 			{
 				cap = cap ? cap * 2 : 64;
 				relevant = relevant ? repalloc(relevant, cap * sizeof(int32_t)) :
 					palloc(cap * sizeof(int32_t));
 			}
-			relevant[n_rel++] = rs_model_item_index(m, item_id);
+			relevant[n_rel++] = IdIndex(m, name, RS_SIDE_ITEM,
+										SPI_getbinval(tup, desc, 2, &isnull),
+										SPI_gettypeid(desc, 2), cols[1]);
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
@@ -821,13 +795,15 @@ recsys_evaluate_ranking(PG_FUNCTION_ARGS)
 	use_min = !PG_ARGISNULL(3) && cols[2] != NULL;
 	CheckSourceColumn(relid, cols[0], false, NULL);
 	CheckSourceColumn(relid, cols[1], false, NULL);
+	CheckColumnIds(m, name, RS_SIDE_USER, relid, cols[0]);
+	CheckColumnIds(m, name, RS_SIDE_ITEM, relid, cols[1]);
 	if (use_min)
 		CheckSourceColumn(relid, cols[2], true, NULL);
 
 	RecsysAllocatorInit(&alloc, CurrentMemoryContext);
 	if (rs_rank_eval_init(&e, m->n_items, k, &alloc, &err) != RS_OK)
 		ReportCoreError(&err, NULL);
-	EvaluateRankingRows(m, relid, cols, use_min,
+	EvaluateRankingRows(m, name, relid, cols, use_min,
 						use_min ? PG_GETARG_FLOAT8(3) : 0, &e);
 	/* e's memory belongs to SPI's context: read it before SPI_finish */
 	rs_rank_eval_result(&e, &res);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "keys.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -58,7 +59,7 @@
 
 /* Header of a serialized aggregate state */
 #define FIT_STATE_MAGIC 0x53465352	/* "RSFS" */
-#define FIT_STATE_VERSION 2
+#define FIT_STATE_VERSION 3
 
 /* State of recsys_fit, in the aggregate's memory context */
 typedef struct FitState
@@ -71,12 +72,14 @@ typedef struct FitState
 	RecsysOptions opts;
 	char	   *options_text;	/* options as given, NULL = none; shipped
 								 * from workers so the leader parses the same */
+	rs_id_type	id_type[2];		/* of the user and the item argument */
 
 	/* Rows */
 	MemoryContext data_cxt;		/* holds ratings; child of the agg context
 								 * (NULL after deserialization) */
 	rs_allocator alloc;			/* allocates in data_cxt */
 	rs_ratings *ratings;
+	rs_keys    *keys[2];		/* the user and item keys, NULL for integers */
 
 	/* Statistics */
 	int64		n_skipped;		/* rows with a NULL user, item, rating (or
@@ -129,8 +132,10 @@ options_from_text(const char *text)
  */
 static FitState *
 make_state(MemoryContext cxt, const rs_kind *kind, const char *options_text,
-		   bool timed)
+		   bool timed, const rs_id_type *id_type)
 {
+	int			side;
+
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	FitState   *state = palloc0(sizeof(FitState));
 
@@ -148,6 +153,15 @@ make_state(MemoryContext cxt, const rs_kind *kind, const char *options_text,
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	for (side = 0; side < 2; side++)
+	{
+		state->id_type[side] = id_type[side];
+		if (id_type[side] != RS_ID_INTEGER &&
+			(state->keys[side] = rs_keys_create(&state->alloc)) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+	}
 
 	MemoryContextSwitchTo(old);
 	return state;
@@ -162,6 +176,11 @@ static void
 check_state_memory(FitState *state)
 {
 	size_t		mem = rs_ratings_memory(state->ratings);
+	int			side;
+
+	for (side = 0; side < 2; side++)
+		if (state->keys[side])
+			mem = rs_add_size(mem, rs_keys_memory(state->keys[side]));
 
 	if (mem > RecsysMemoryLimit())
 		CheckTrainMemoryDetail(mem, "at least ",
@@ -189,13 +208,51 @@ skipped_rows_text(const FitState *state)
 		"a NULL user, item or rating";
 }
 
+/* the id in argument argno of the transition function, as text, for errors */
+static char *
+row_id(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			output;
+	bool		varlena;
+
+	if (typid == UNKNOWNOID)
+		return DatumGetCString(PG_GETARG_DATUM(argno));
+	getTypeOutputInfo(typid, &output, &varlena);
+	return OidOutputFunctionCall(output, PG_GETARG_DATUM(argno));
+}
+
+/*
+ * The id types of the user and item arguments of the transition function:
+ * the integer types, uuid, text and varchar (an untyped literal is text)
+ */
+static void
+argument_id_types(FunctionCallInfo fcinfo, rs_id_type *id_type)
+{
+	int			side;
+
+	for (side = 0; side < 2; side++)
+	{
+		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 2 + side);
+		int			type = typid == UNKNOWNOID ? RS_ID_TEXT : IdTypeOfSqlType(typid);
+
+		if (type < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s id has type %s", side == RS_SIDE_USER ? "user" : "item",
+							format_type_be(typid)),
+					 errdetail("User and item ids must be of type smallint, integer, bigint, uuid, text or varchar."),
+					 errhint("Cast the ids to one of these types.")));
+		id_type[side] = (rs_id_type) type;
+	}
+}
+
 /*
  * Read the time of a row from argument time_arg (a timestamptz, as
  * microseconds, or a double precision); an infinite or NaN time is an error.
  */
 static double
-row_time(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
-		 int64 user_id, int64 item_id)
+row_time(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp)
 {
 	if (is_timestamp)
 	{
@@ -205,8 +262,9 @@ row_time(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("time of a rating must be finite"),
-					 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " at %s.",
-							   user_id, item_id, timestamptz_to_str(ts))));
+					 errdetail("User %s rated item %s at %s.",
+							   row_id(fcinfo, 2), row_id(fcinfo, 3),
+							   timestamptz_to_str(ts))));
 		return (double) ts;
 	}
 	else
@@ -217,8 +275,9 @@ row_time(FunctionCallInfo fcinfo, int time_arg, bool is_timestamp,
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("time of a rating must be finite"),
-					 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " at %s.",
-							   user_id, item_id, float8out_internal(t))));
+					 errdetail("User %s rated item %s at %s.",
+							   row_id(fcinfo, 2), row_id(fcinfo, 3),
+							   float8out_internal(t))));
 		return t;
 	}
 }
@@ -269,6 +328,7 @@ fit_transition(FunctionCallInfo fcinfo, int rating_arg, int time_arg,
 	text	   *kind_text;
 	int64		user_id;
 	int64		item_id;
+	int			side;
 	double		rating;
 	double		time = 0.0;
 	rs_error	err;
@@ -281,6 +341,7 @@ fit_transition(FunctionCallInfo fcinfo, int rating_arg, int time_arg,
 	{
 		const rs_kind *kind = LookupKind(text_to_cstring(kind_text));
 		char	   *options_text;
+		rs_id_type	id_type[2];
 
 		if (kind->sequential && time_arg < 0)
 			ereport(ERROR,
@@ -291,8 +352,9 @@ fit_transition(FunctionCallInfo fcinfo, int rating_arg, int time_arg,
 					 rating_arg >= 0 ?
 					 errhint("Use the form with a time argument, recsys_fit(kind, user_id, item_id, rating, ts, options), where ts is a timestamp with time zone or a double precision.") :
 					 errhint("Use the form with a time argument, recsys_fit(kind, user_id, item_id, ts, options), where ts is a timestamp with time zone.")));
+		argument_id_types(fcinfo, id_type);
 		options_text = state_options_text(fcinfo, options_arg, rating_arg >= 0);
-		state = make_state(aggcxt, kind, options_text, time_arg >= 0);
+		state = make_state(aggcxt, kind, options_text, time_arg >= 0, id_type);
 	}
 	else if (VARSIZE_ANY_EXHDR(kind_text) != strlen(state->kind->name) ||
 			 memcmp(VARDATA_ANY(kind_text), state->kind->name,
@@ -309,25 +371,44 @@ fit_transition(FunctionCallInfo fcinfo, int rating_arg, int time_arg,
 		PG_RETURN_POINTER(state);
 	}
 
-	user_id = PG_GETARG_INT64(2);
-	item_id = PG_GETARG_INT64(3);
 	rating = rating_arg >= 0 ? PG_GETARG_FLOAT8(rating_arg) : 1.0;
 
 	if (isnan(rating) || isinf(rating))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("rating must be a finite number"),
-				 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " with %s.",
-						   user_id, item_id, float8out_internal(rating))));
+				 errdetail("User %s rated item %s with %s.",
+						   row_id(fcinfo, 2), row_id(fcinfo, 3),
+						   float8out_internal(rating))));
 	/* ratings are kept as float4 */
 	if (fabs(rating) > FLT_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("rating is out of range for type real"),
-				 errdetail("User " INT64_FORMAT " rated item " INT64_FORMAT " with %s.",
-						   user_id, item_id, float8out_internal(rating))));
+				 errdetail("User %s rated item %s with %s.",
+						   row_id(fcinfo, 2), row_id(fcinfo, 3),
+						   float8out_internal(rating))));
 	if (time_arg >= 0)
-		time = row_time(fcinfo, time_arg, is_timestamp, user_id, item_id);
+		time = row_time(fcinfo, time_arg, is_timestamp);
+
+	/* ids: integers as they are, keys hashed (and kept) */
+	for (side = 0; side < 2; side++)
+	{
+		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 2 + side);
+		Datum		d = PG_GETARG_DATUM(2 + side);
+		int64		id;
+
+		if (typid == UNKNOWNOID)
+		{
+			d = CStringGetTextDatum(DatumGetCString(d));
+			typid = TEXTOID;
+		}
+		id = TrainingId(d, typid, state->id_type[side], state->keys[side]);
+		if (side == RS_SIDE_USER)
+			user_id = id;
+		else
+			item_id = id;
+	}
 
 	if (rs_ratings_add(state->ratings, user_id, item_id, (float) rating, time,
 					   &err) != RS_OK)
@@ -395,6 +476,7 @@ recsys_fit_combine(PG_FUNCTION_ARGS)
 	FitState   *s1 = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	FitState   *s2 = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
 	rs_error	err;
+	int			side;
 
 	if (s2 == NULL)
 	{
@@ -403,8 +485,10 @@ recsys_fit_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = make_state(aggcxt, s2->kind, s2->options_text, s2->timed);
-	else if (s1->kind != s2->kind || s1->timed != s2->timed)
+		s1 = make_state(aggcxt, s2->kind, s2->options_text, s2->timed,
+						s2->id_type);
+	else if (s1->kind != s2->kind || s1->timed != s2->timed ||
+			 s1->id_type[0] != s2->id_type[0] || s1->id_type[1] != s2->id_type[1])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model kind must be the same for every row")));
@@ -412,6 +496,10 @@ recsys_fit_combine(PG_FUNCTION_ARGS)
 	s1->n_skipped += s2->n_skipped;
 	if (rs_ratings_merge(s1->ratings, s2->ratings, &err) != RS_OK)
 		ReportCoreError(&err, NULL);
+	for (side = 0; side < 2; side++)
+		if (s2->keys[side] != NULL &&
+			rs_keys_merge(s1->keys[side], s2->keys[side], &err) != RS_OK)
+			ReportCoreError(&err, NULL);
 	check_state_memory(s1);
 
 	PG_RETURN_POINTER(s1);
@@ -433,6 +521,8 @@ put_bytes(char *buf, size_t *pos, const void *data, size_t len)
  *	int32 options length (-1 = none), options text,
  *	uint32 timed (1: the form with a time argument, else 0),
  *	int64 rows skipped,
+ *	per side (user, item): uint32 id type, and for keys uint64 length and
+ *	the rs_keys image,
  *	uint64 ratings length, rs_ratings image
  */
 PG_FUNCTION_INFO_V1(recsys_fit_serialize);
@@ -446,10 +536,13 @@ recsys_fit_serialize(PG_FUNCTION_ARGS)
 	int32		options_len;
 	uint32		timed;
 	uint64		ratings_len;
+	uint64		keys_len[2] = {0, 0};
+	uint32		id_type;
 	size_t		size;
 	size_t		pos = 0;
 	bytea	   *result;
 	char	   *buf;
+	int			side;
 
 	agg_context(fcinfo);
 	state = (FitState *) PG_GETARG_POINTER(0);
@@ -462,6 +555,15 @@ recsys_fit_serialize(PG_FUNCTION_ARGS)
 	size = sizeof(magic) + sizeof(version) + sizeof(kind_len) + kind_len +
 		sizeof(options_len) + (options_len > 0 ? options_len : 0) +
 		sizeof(timed) + sizeof(int64) + sizeof(ratings_len);
+	for (side = 0; side < 2; side++)
+	{
+		size += sizeof(id_type);
+		if (state->keys[side] != NULL)
+		{
+			keys_len[side] = rs_keys_serialized_size(state->keys[side]);
+			size = rs_add_size(size, sizeof(uint64) + keys_len[side]);
+		}
+	}
 	size = rs_add_size(size, ratings_len);
 	if (size > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -481,6 +583,17 @@ recsys_fit_serialize(PG_FUNCTION_ARGS)
 		put_bytes(buf, &pos, state->options_text, options_len);
 	put_bytes(buf, &pos, &timed, sizeof(timed));
 	put_bytes(buf, &pos, &state->n_skipped, sizeof(int64));
+	for (side = 0; side < 2; side++)
+	{
+		id_type = (uint32) state->id_type[side];
+		put_bytes(buf, &pos, &id_type, sizeof(id_type));
+		if (state->keys[side] != NULL)
+		{
+			put_bytes(buf, &pos, &keys_len[side], sizeof(uint64));
+			rs_keys_serialize(state->keys[side], (uint8_t *) buf + pos);
+			pos += keys_len[side];
+		}
+	}
 	put_bytes(buf, &pos, &ratings_len, sizeof(ratings_len));
 	rs_ratings_serialize(state->ratings, (uint8_t *) buf + pos);
 
@@ -529,6 +642,7 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 	const char *buf;
 	size_t		size;
 	size_t		pos = 0;
+	int			side;
 	uint32		magic;
 	uint32		version;
 	uint32		kind_len;
@@ -568,6 +682,28 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 	if (timed > 1)
 		damaged_state("The time flag is neither 0 nor 1.");
 	get_bytes(buf, size, &pos, &n_skipped, sizeof(n_skipped));
+
+	state = palloc0(sizeof(FitState));
+	RecsysAllocatorInit(&state->alloc, CurrentMemoryContext);
+	for (side = 0; side < 2; side++)
+	{
+		uint32		id_type;
+		uint64		keys_len;
+
+		get_bytes(buf, size, &pos, &id_type, sizeof(id_type));
+		if (id_type > RS_ID_TYPE_MAX)
+			damaged_state("An id type is not recognized.");
+		state->id_type[side] = (rs_id_type) id_type;
+		if (id_type == RS_ID_INTEGER)
+			continue;
+		get_bytes(buf, size, &pos, &keys_len, sizeof(keys_len));
+		if (keys_len > size - pos)
+			damaged_state("The state is truncated.");
+		if (rs_keys_deserialize((const uint8_t *) buf + pos, keys_len,
+								&state->alloc, &state->keys[side], &err) != RS_OK)
+			damaged_state(core_sentence(err.message));
+		pos += keys_len;
+	}
 	get_bytes(buf, size, &pos, &ratings_len, sizeof(ratings_len));
 	if (ratings_len != size - pos)
 		damaged_state("The length of the ratings does not match.");
@@ -576,14 +712,12 @@ recsys_fit_deserialize(PG_FUNCTION_ARGS)
 	if (kind == NULL)
 		damaged_state("The model kind is not recognized.");
 
-	state = palloc0(sizeof(FitState));
 	state->kind = kind;
 	state->timed = (timed == 1);
 	state->options_text = options_text;
 	ParseOptions(kind, options_from_text(options_text), &state->opts);
 	state->n_skipped = n_skipped;
 	state->data_cxt = NULL;		/* the rows go with the current context */
-	RecsysAllocatorInit(&state->alloc, CurrentMemoryContext);
 	if (rs_ratings_deserialize((const uint8_t *) buf + pos, ratings_len,
 							   &state->alloc, &state->ratings, &err) != RS_OK)
 		damaged_state(core_sentence(err.message));
@@ -662,6 +796,7 @@ train_state(FitState *state, MemoryContext model_cxt)
 	char	   *old_activity;
 	int			len;
 	rs_fp_mode	fp_mode;
+	int			side;
 	volatile rs_status rc = RS_OK;
 
 	if (rs_ratings_finish(state->ratings, &data, &err) != RS_OK)
@@ -701,6 +836,11 @@ train_state(FitState *state, MemoryContext model_cxt)
 	if (rc != RS_OK)
 		ReportCoreError(&err, psprintf("training a model of kind \"%s\"",
 									   state->kind->name));
+	/* the model keeps the key of every uuid or text id */
+	for (side = 0; side < 2; side++)
+		if (rs_model_set_keys(model, side, state->id_type[side],
+							  state->keys[side], &err) != RS_OK)
+			ReportCoreError(&err, NULL);
 
 	set_ps_display(old_activity);
 
@@ -709,6 +849,7 @@ train_state(FitState *state, MemoryContext model_cxt)
 		MemoryContextDelete(state->data_cxt);
 	state->data_cxt = NULL;
 	state->ratings = NULL;
+	state->keys[0] = state->keys[1] = NULL;
 
 	return model;
 }
@@ -861,24 +1002,27 @@ recsys_train(PG_FUNCTION_ARGS)
 
 		appendStringInfo(&query,
 						 "SELECT %s.recsys_fit($1, u, i, r, t, $2) FROM "
-						 "(SELECT %s::pg_catalog.int8 AS u, %s::pg_catalog.int8 AS i, "
+						 "(SELECT %s::%s AS u, %s::%s AS i, "
 						 "%s::pg_catalog.float8 AS r, "
 						 "CASE WHEN %s IS NOT NULL THEN pg_catalog.row_number() "
 						 "OVER (PARTITION BY %s ORDER BY %s, %s) END::pg_catalog.float8 AS t "
 						 "FROM %s) s",
 						 quote_identifier(extschema),
-						 user_col, item_col,
+						 user_col, IdColumnType(relid, opts.user_column),
+						 item_col, IdColumnType(relid, opts.item_column),
 						 rating_expr,
 						 time_col, user_col, time_col, item_col,
 						 qualified);
 	}
 	else
 		appendStringInfo(&query,
-						 "SELECT %s.recsys_fit($1, %s::pg_catalog.int8, %s::pg_catalog.int8, "
+						 "SELECT %s.recsys_fit($1, %s::%s, %s::%s, "
 						 "%s::pg_catalog.float8, $2) FROM %s",
 						 quote_identifier(extschema),
 						 quote_identifier(opts.user_column),
+						 IdColumnType(relid, opts.user_column),
 						 quote_identifier(opts.item_column),
+						 IdColumnType(relid, opts.item_column),
 						 rating_expr,
 						 qualified);
 	args[0] = PointerGetDatum(cstring_to_text(kind->name));
