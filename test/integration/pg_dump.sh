@@ -4,9 +4,10 @@
 # Runs inside a pg_virtualenv environment (PGHOST, PGPORT ... set) after
 # `make install`.  Creates database a, trains a model there, dumps a into a
 # new database b and compares recsys_predict and recsys_recommend results
-# across both; a model of an ordinary role, shared with another, keeps its
-# owner and its readers, and who may serve it.  Exit 0 on success, non-zero
-# with a message on failure.
+# across both, a model of uuid users and text items among them; a model of
+# an ordinary role, shared with another, keeps its owner and its readers,
+# and who may serve it.  Exit 0 on success, non-zero with a message on
+# failure.
 
 set -u
 
@@ -58,6 +59,10 @@ SELECT recsys_store('seq', recsys_fit('lstm', user_id, item_id, rating,
                                       ((user_id * 7 + item_id * 13) % 101)::float8,
                                       '{"seed": 1, "factors": 4, "hidden": 4, "epochs": 2}'))
   FROM ratings;
+-- uuid users and text items
+CREATE TABLE keyed AS
+SELECT md5(user_id::text)::uuid AS user_id, 'sku-' || item_id AS item_id, rating FROM ratings;
+SELECT recsys_train('mf', 'keyed', 'keyed', '{"seed": 4, "factors": 3, "epochs": 3}');
 -- a private model of an ordinary role, shared with one other role
 GRANT SELECT ON ratings TO regress_recsys_dump_owner, regress_recsys_dump_reader,
                            regress_recsys_dump_other;
@@ -79,6 +84,9 @@ QUERY="SELECT name || ':' || n_users || ':' || n_items || ':' || n_ratings || ':
        SELECT string_agg(item_id || '=' || to_char(score, 'FM0.000000000'), ',')
          FROM recsys_recommend('dumped', 7, 10);
        SELECT string_agg(item_id::text, ',') FROM recsys_recommend('dumped', 1000, 5);
+       SELECT string_agg(item_id || '=' || to_char(score, 'FM0.000000000'), ',')
+         FROM recsys_recommend_text('keyed', md5('7')::uuid, 10);
+       SELECT to_char(sum(recsys_predict('keyed', user_id, item_id)), 'FM0.000000') FROM keyed;
        SELECT string_agg(item_id || '=' || to_char(score, 'FM0.000000000'), ',')
          FROM recsys_recommend('seq', ARRAY[3, 1, 4, 1, 5], ARRAY[2, 5, 4, 3, 5], 10);"
 
