@@ -529,6 +529,7 @@ rs_model_free(rs_model *m)
 			rs_free(&alloc, m->tensors[i].data);
 	}
 	rs_free(&alloc, m->params_buf);
+	rs_free(&alloc, m->rank_gram);
 	rs_free(&alloc, m->impl);
 	rs_free(&alloc, m);
 }

@@ -308,6 +308,9 @@ typedef struct rs_model
 	float	   *rank_item;		/* (n_items, rank_factors) */
 	float	   *item_count;		/* (n_items) training rows of each item */
 	double		rank_seconds;	/* training time of the head; not stored */
+	double	   *rank_gram;		/* alpha0 H^T H (rank_k^2) for history
+								 * fold-ins, computed on first use; not
+								 * stored */
 
 	/* Trainable weights: one buffer, carved into tensors by the kind */
 	float	   *params_buf;		/* (n_params) */

@@ -662,6 +662,10 @@ rs_rank_train(rs_model *m, const rs_dataset *d, const rs_train_hooks *hooks,
 	int			blas_saved;
 	rs_status	rc;
 
+	/* the item factors change: a fold-in Gramian of them is stale */
+	rs_free(&m->alloc, m->rank_gram);
+	m->rank_gram = NULL;
+
 	rc = build_groups(m, d, recency, &by_user, &by_item, err);
 	if (rc != RS_OK)
 		goto done;
@@ -781,9 +785,7 @@ rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
 	double		alpha0 = rs_params_get(p, "rank_unobserved_weight");
 	double		l2 = rs_params_get(p, "rank_l2");
 	double		recency = m->kind->sequential ? rs_params_get(p, "rank_recency") : 0;
-	double	   *gram;
 	double	   *scratch;
-	float	   *tmp;
 	float	   *conf;
 	float	   *w;
 	size_t		j;
@@ -793,16 +795,32 @@ rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
 		rs_rank_score_items(m, -1, out);
 		return RS_OK;
 	}
-	gram = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(double)));
+	/*
+	 * alpha0 H^T H does not depend on the history: computed on the first
+	 * fold-in of a loaded model and kept with it (O(n_items k^2), the
+	 * bulk of a fold-in's work).  Serving is single-threaded per model.
+	 */
+	if (m->rank_gram == NULL)
+	{
+		double	   *gram = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(double)));
+		float	   *tmp = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(float)));
+
+		if (gram == NULL || tmp == NULL)
+		{
+			rs_free(&m->alloc, gram);
+			rs_free(&m->alloc, tmp);
+			return rs_error_set(err, RS_ERR_NOMEM, "", "out of memory");
+		}
+		weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram, NULL);
+		rs_free(&m->alloc, tmp);
+		((rs_model *) m)->rank_gram = gram;
+	}
 	scratch = rs_alloc(&m->alloc, thread_scratch_bytes(k));
-	tmp = rs_alloc(&m->alloc, rs_mul_size((size_t) k * k, sizeof(float)));
 	conf = rs_alloc(&m->alloc, rs_mul_size(n, sizeof(float)));
 	w = rs_alloc(&m->alloc, rs_mul_size((size_t) k, sizeof(float)));
-	if (!gram || !scratch || !tmp || !conf || !w)
+	if (!scratch || !conf || !w)
 	{
-		rs_free(&m->alloc, gram);
 		rs_free(&m->alloc, scratch);
-		rs_free(&m->alloc, tmp);
 		rs_free(&m->alloc, conf);
 		rs_free(&m->alloc, w);
 		return rs_error_set(err, RS_ERR_NOMEM, "",
@@ -811,14 +829,11 @@ rs_rank_score_history(const rs_model *m, const int32_t *items, size_t n,
 	/* the confidences a training gives a history of n steps */
 	for (j = 0; j < n; j++)
 		conf[j] = (float) (1.0 + (n > 1 ? recency * recency_shape((double) j / (double) (n - 1)) : 0));
-	weighted_gram(m->rank_item, (size_t) m->n_items, k, alpha0, tmp, gram, NULL);
-	solve_row(gram, m->rank_item, k, l2 * ((double) n + alpha0 * m->n_items),
+	solve_row(m->rank_gram, m->rank_item, k, l2 * ((double) n + alpha0 * m->n_items),
 			  items, conf, n, scratch, w);
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, k, 1.0f,
 				m->rank_item, k, w, 1, 0.0f, out, 1);
-	rs_free(&m->alloc, gram);
 	rs_free(&m->alloc, scratch);
-	rs_free(&m->alloc, tmp);
 	rs_free(&m->alloc, conf);
 	rs_free(&m->alloc, w);
 	return RS_OK;
