@@ -67,8 +67,11 @@ demo:
 bench:
 	@bash test/bench/run.sh
 
-# ---- libFuzzer target for the blob reader (clang; FUZZ_SECONDS to taste) ----
+# ---- libFuzzer target for the weights loader (clang) ----
+# make fuzz runs until FUZZ_SECONDS pass or FUZZ_RUNS inputs ran (-1, 0:
+# no limit), e.g. make fuzz FUZZ_SECONDS=0 FUZZ_RUNS=10000000
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= -1
 FUZZ_CC ?= clang
 FUZZ_CORE = $(filter-out %/synthetic.c %/ratings.c,$(CORE_SRCS))
 
@@ -84,7 +87,7 @@ test/fuzz/make_seed: test/fuzz/fuzz_blob.c $(CORE_SRCS) $(wildcard src/core/*.h)
 .PHONY: fuzz
 fuzz: test/fuzz/fuzz_blob test/fuzz/make_seed
 	mkdir -p test/fuzz/corpus
-	test/fuzz/make_seed test/fuzz/corpus/seed.blob
-	test/fuzz/fuzz_blob -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-rss_limit_mb=1024 test/fuzz/corpus
+	test/fuzz/make_seed test/fuzz/corpus
+	test/fuzz/fuzz_blob -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) \
+		-max_len=8192 -rss_limit_mb=1024 test/fuzz/corpus
 EXTRA_CLEAN += test/fuzz/fuzz_blob test/fuzz/make_seed test/fuzz/corpus crash-* leak-* timeout-*

@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "blob.h"
+#include "keys.h"
 #include "rank.h"
 #include "byteorder.h"
 
@@ -335,7 +336,14 @@ header_parse(const uint8_t *buf, size_t len, header_info *h, rs_error *err)
 			if (types[side] > RS_ID_TYPE_MAX)
 				return HEADER_CORRUPT("model header has an invalid id type %u", types[side]);
 			h->id_type[side] = (rs_id_type) types[side];
-			if (h->key_bytes[side] < 0 ||
+		}
+		for (side = 0; side < 2; side++)
+		{
+			int64_t		n = side == RS_SIDE_USER ? h->n_users : h->n_items;
+
+			/* at most RS_KEY_MAX_BYTES a key: bounds what loading allocates */
+			if (h->key_bytes[side] < 0 || n < 0 ||
+				h->key_bytes[side] > n * (int64_t) RS_KEY_MAX_BYTES ||
 				(h->id_type[side] == RS_ID_INTEGER && h->key_bytes[side] != 0))
 				return HEADER_CORRUPT("model header has an invalid size of keys");
 		}
@@ -756,6 +764,8 @@ rs_model_blob_read(const uint8_t *buf, size_t len, const rs_allocator *alloc,
 	need = rs_mul_size((size_t) h.n_users + (size_t) h.n_items, 8);
 	need = rs_add_size(need, rs_mul_size((size_t) h.n_ratings, 4));
 	need = rs_add_size(need, rs_mul_size((size_t) h.n_epochs, 8 * RS_HISTORY_COLS));
+	need = rs_add_size(need, (size_t) h.key_bytes[RS_SIDE_USER]);
+	need = rs_add_size(need, (size_t) h.key_bytes[RS_SIDE_ITEM]);
 	if (need > rd.left)
 		return HEADER_CORRUPT("model blob of %zu bytes is too short for its sizes", len);
 

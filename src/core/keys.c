@@ -423,17 +423,22 @@ rs_model_check_keys(const rs_model *m, int side, rs_error *err)
 	if (off[0] != 0 || off[n] != m->key_bytes[side])
 		return rs_error_set(err, RS_ERR_CORRUPT, offset_tensor[side],
 							"tensor \"%s\" does not span the keys", offset_tensor[side]);
+	/* every key inside the bytes first, then what they hold */
 	for (i = 0; i < n; i++)
 	{
 		int64_t		len = off[i + 1] - off[i];
 
-		if (len < 0 || len > RS_KEY_MAX_BYTES ||
+		if (off[i] < 0 || off[i + 1] > m->key_bytes[side] ||
+			len < 0 || len > RS_KEY_MAX_BYTES ||
 			(m->id_type[side] == RS_ID_UUID && len != 16))
 			return rs_error_set(err, RS_ERR_CORRUPT, offset_tensor[side],
 								"tensor \"%s\" gives key %d a length of %lld bytes",
 								offset_tensor[side], (int) i, (long long) len);
+	}
+	for (i = 0; i < n; i++)
+	{
 		/* the key behind each id is the key of that id: ids follow keys */
-		if (rs_key_hash(m->keys[side] + off[i], (size_t) len) != ids[i])
+		if (rs_key_hash(m->keys[side] + off[i], (size_t) (off[i + 1] - off[i])) != ids[i])
 			return rs_error_set(err, RS_ERR_CORRUPT, key_tensor[side],
 								"key %d of tensor \"%s\" does not match its id",
 								(int) i, key_tensor[side]);

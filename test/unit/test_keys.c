@@ -212,6 +212,23 @@ test_keys_model(void)
 		back = NULL;
 	}
 
+	/*
+	 * offsets that leave the key bytes before they come back (found by the
+	 * fuzzer: the keys were hashed before every offset was checked)
+	 */
+	for (t = 0; t < m->n_tensors; t++)
+		if (strcmp(m->tensors[t].name, "item_key_offsets") == 0)
+		{
+			int64_t    *off = m->tensors[t].data;
+			int64_t		saved = off[1];
+
+			off[1] = m->key_bytes[RS_SIDE_ITEM] + 500;
+			rs_model_blob_write(m, blob);
+			CHECK(rs_model_blob_read(blob, len, &rs_malloc_allocator, &back, &err) == RS_ERR_CORRUPT);
+			CHECK_MSG(strcmp(err.field, "item_key_offsets") == 0, "field %s", err.field);
+			off[1] = saved;
+		}
+
 	/* a key that does not match its id is damage, even with a good CRC */
 	for (t = 0; t < m->n_tensors; t++)
 		if (strcmp(m->tensors[t].name, "item_keys") == 0)
@@ -261,6 +278,27 @@ test_keys_version_1_header(void)
 		CHECK(back->keys[RS_SIDE_ITEM] == NULL);
 		rs_model_free(back);
 	}
+	/* a size of keys no key count could reach is refused before allocating */
+	{
+		size_t		v2len = rs_header_size(m);
+		uint8_t    *v2 = malloc(v2len);
+		size_t		types = 12 + 4 + strlen(m->kind->name) + 48;
+
+		m->id_type[RS_SIDE_ITEM] = RS_ID_TEXT;
+		rs_header_write(m, v2);
+		m->id_type[RS_SIDE_ITEM] = RS_ID_INTEGER;
+		rs_put_u64(v2 + types + 16, (uint64_t) 4 * RS_KEY_MAX_BYTES + 1);
+		rs_put_u32(v2 + v2len - 4, rs_crc32c(0, v2, v2len - 4));
+		CHECK(rs_header_read(v2, v2len, &rs_malloc_allocator, &back, &err) == RS_ERR_CORRUPT);
+		rs_put_u64(v2 + types + 16, (uint64_t) 4 * RS_KEY_MAX_BYTES);
+		rs_put_u32(v2 + v2len - 4, rs_crc32c(0, v2, v2len - 4));
+		CHECK_MSG(rs_header_read(v2, v2len, &rs_malloc_allocator, &back, &err) == RS_OK,
+				  "%s", err.message);
+		rs_model_free(back);
+		back = NULL;
+		free(v2);
+	}
+
 	/* a version this build does not know is refused */
 	rs_put_u32(h + 4, RS_BLOB_VERSION + 1);
 	CHECK(rs_header_read(h, hlen, &rs_malloc_allocator, &back, &err) == RS_ERR_CORRUPT);
