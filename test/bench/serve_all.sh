@@ -24,19 +24,7 @@ export USERS ITEMS RATINGS SAMPLE REPS
 # shellcheck source=test/integration/lib.bash
 . "$ROOT/test/integration/lib.bash"
 
-if [ -z "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
-	PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-	[ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
-	bash "$ROOT/scripts/setup.sh" >/dev/null
-	make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
-	SUDO=()
-	[ "$(id -u)" = 0 ] || SUDO=(sudo)
-	exec 9>>"${RECSYS_INSTALL_LOCK:-/tmp/recsys-install.lock}"
-	flock 9
-	"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
-	RECSYS_BENCH_IN_CLUSTER=1 pg_virtualenv -v 15 -o work_mem=64MB bash "$HERE/serve_all.sh"
-	exit $?
-fi
+bench_in_cluster "$HERE/serve_all.sh" -o work_mem=64MB
 
 db=recsys_bench_all
 fresh_db "$db"
@@ -105,17 +93,7 @@ EOT
 )
 echo "$table"
 
-results=$HERE/RESULTS.md
-section="## Every user's list at once (recsys_recommend_all)"
-tmp=$(mktemp)
-awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"
 {
-	cat "$tmp"
-	echo
-	echo "$section"
-	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), nproc = $(nproc),"
-	echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
 	echo "Command: \`bash test/bench/serve_all.sh\` (USERS=$USERS ITEMS=$ITEMS RATINGS=$RATINGS SAMPLE=$SAMPLE REPS=$REPS)."
 	echo "Times are taken inside the server (clock_timestamp() in a DO block) with the model already"
 	echo "cached; the machine was shared with other jobs. recsys_recommend_all scores blocks of users"
@@ -123,6 +101,4 @@ awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !ski
 	echo "the rows to a tuplestore (spilled to disk past work_mem): its memory does not grow with the users."
 	echo
 	echo "$table"
-} | cat -s >"$results"
-rm -f "$tmp"
-echo "written to $results"
+} | results_section "## Every user's list at once (recsys_recommend_all)"

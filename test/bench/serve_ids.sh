@@ -26,19 +26,7 @@ fi
 ml=$(cd "$ml" && pwd)
 export MOVIELENS=$ml
 
-if [ -z "${RECSYS_BENCH_IN_CLUSTER:-}" ]; then
-	PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-	[ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
-	bash "$ROOT/scripts/setup.sh" >/dev/null
-	make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
-	SUDO=()
-	[ "$(id -u)" = 0 ] || SUDO=(sudo)
-	exec 9>>"${RECSYS_INSTALL_LOCK:-/tmp/recsys-install.lock}"
-	flock 9
-	"${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
-	RECSYS_BENCH_IN_CLUSTER=1 pg_virtualenv -v 15 bash "$HERE/serve_ids.sh"
-	exit $?
-fi
+bench_in_cluster "$HERE/serve_ids.sh"
 
 db=recsys_bench_ids
 fresh_db "$db"
@@ -110,17 +98,7 @@ EOT
 )
 echo "$table"
 
-results=$HERE/RESULTS.md
-section="## Ids of every type: serving speed"
-tmp=$(mktemp)
-awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !skip' "$results" >"$tmp"
 {
-	cat "$tmp"
-	echo
-	echo "$section"
-	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), nproc = $(nproc),"
-	echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
 	echo "Command: \`MOVIELENS=/path/to/ml-100k bash test/bench/serve_ids.sh\` (REPS=$REPS)."
 	echo "The same u1 ratings under three id types, mf with default options on each; times inside the"
 	echo "server with the model cached (each statement runs twice in a DO block and the second run is"
@@ -131,6 +109,4 @@ awk -v s="$section" '$0 == s { skip = 1; next } skip && /^## / { skip = 0 } !ski
 	echo "items differently, which changes the shuffles of training."
 	echo
 	echo "$table"
-} | cat -s >"$results"
-rm -f "$tmp"
-echo "written to $results"
+} | results_section "## Ids of every type: serving speed"
