@@ -73,6 +73,7 @@ typedef struct FitState
 	char	   *options_text;	/* options as given, NULL = none; shipped
 								 * from workers so the leader parses the same */
 	rs_id_type	id_type[2];		/* of the user and the item argument */
+	Oid			id_sqltype[2];	/* their SQL types (this process's calls) */
 
 	/* Rows */
 	MemoryContext data_cxt;		/* holds ratings; child of the agg context
@@ -394,9 +395,14 @@ fit_transition(FunctionCallInfo fcinfo, int rating_arg, int time_arg,
 	/* ids: integers as they are, keys hashed (and kept) */
 	for (side = 0; side < 2; side++)
 	{
-		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 2 + side);
+		Oid			typid;
 		Datum		d = PG_GETARG_DATUM(2 + side);
 		int64		id;
+
+		/* the types are the call's: looked up on the first row */
+		if (!OidIsValid(state->id_sqltype[side]))
+			state->id_sqltype[side] = get_fn_expr_argtype(fcinfo->flinfo, 2 + side);
+		typid = state->id_sqltype[side];
 
 		if (typid == UNKNOWNOID)
 		{
