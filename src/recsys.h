@@ -74,7 +74,7 @@ extern const char *IdColumnType(Oid relid, const char *column);
 /* error unless the time column exists and its type has an ordering */
 extern void CheckTimeColumn(Oid relid, const char *column);
 
-/* ---- catalog.c: storing, loading and caching models ---- */
+/* ---- catalog.c: storing and dropping models ---- */
 
 /* the quoted name of the extension's schema, and its oid */
 extern char *RecsysSchema(void);
@@ -106,6 +106,8 @@ extern void StoreModel(const char *name, const char *source, Jsonb *options,
 					   const rs_model *m);
 /* delete; false if missing (and missing_ok), else an error */
 extern bool DropModel(const char *name, bool missing_ok);
+
+/* ---- cache.c: loading models, the per-backend cache ---- */
 
 /*
  * The model called name, from the per-backend cache.  The catalog is

@@ -4,7 +4,7 @@
  *		recsys_predict, recsys_recommend (for a training user or a history
  *		given at query time) and recsys_evaluate.
  *
- * All three find their model through GetModel (catalog.c), which checks
+ * All three find their model through GetModel (cache.c), which checks
  * the catalog once per statement and call site and otherwise returns the
  * cached model.  recsys_predict is called once per row of big queries, so
  * after the first row it does nothing but the cache check, two binary
