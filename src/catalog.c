@@ -176,6 +176,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	char	   *schema;
 	CatalogWrite w;
 	ModelRow	old;
+	bool		has_readers = CatalogHasReaders();
 	char	   *sql;
 	SPIPlanPtr	model_plan;
 	SPIPlanPtr	tensor_plan;
@@ -223,7 +224,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	}
 
 	/* the model's row (a catalog older than 0.4 has no readers) */
-	if (CatalogHasReaders())
+	if (has_readers)
 		sql = psprintf("INSERT INTO %s.recsys_models "
 					   "(name, kind, source, options, metrics, n_users, n_items, n_ratings, "
 					   "owner, readers) "
@@ -235,7 +236,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 					   "owner) "
 					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
 					   schema);
-	model_plan = SPI_prepare(sql, CatalogHasReaders() ? 10 : 9, model_types);
+	model_plan = SPI_prepare(sql, has_readers ? 10 : 9, model_types);
 	if (model_plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	memset(nulls, ' ', sizeof(nulls));

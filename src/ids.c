@@ -189,40 +189,41 @@ IndexOfBase(const rs_model *m, int side, Datum d, Oid base)
 
 /*
  * The dense index of id value d of SQL type typid on side of model m (-1
- * for an id the model does not know); what names the argument in errors.
+ * for an id the model does not know); what names the argument in errors,
+ * which name the model: model_name, or else argument 0 of fcinfo (read only
+ * for an error, so that a call per row allocates nothing).
  */
+static int32
+IdIndexOf(const rs_model *m, int side, Datum d, Oid typid, const char *what,
+		  const char *model_name, FunctionCallInfo fcinfo)
+{
+	Oid			base;
+
+	if (typid == UNKNOWNOID)
+		d = LiteralAsId(m, side, d, &typid);
+	base = IdBaseType(typid);
+	if (IdTypeOfBase(base) != (int) m->id_type[side])
+		WrongIdType(m, model_name ? model_name : text_to_cstring(PG_GETARG_TEXT_PP(0)),
+					side, what, typid);
+	return IndexOfBase(m, side, d, base);
+}
+
+/* IdIndexOf for a caller that knows the model's name */
 int32
 IdIndex(const rs_model *m, const char *model_name, int side, Datum d,
 		Oid typid, const char *what)
 {
-	Oid			base;
-
-	if (typid == UNKNOWNOID)
-		d = LiteralAsId(m, side, d, &typid);
-	base = IdBaseType(typid);
-	if (IdTypeOfBase(base) != (int) m->id_type[side])
-		WrongIdType(m, model_name, side, what, typid);
-	return IndexOfBase(m, side, d, base);
+	return IdIndexOf(m, side, d, typid, what, model_name, NULL);
 }
 
-/*
- * IdIndex of argument argno of the calling function, whose argument 0 is
- * the model's name (read only for an error)
- */
+/* IdIndexOf of argument argno of the calling function */
 int32
 IdArgIndex(FunctionCallInfo fcinfo, int argno, const rs_model *m, int side,
 		   const char *what)
 {
-	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	Datum		d = PG_GETARG_DATUM(argno);
-	Oid			base;
-
-	if (typid == UNKNOWNOID)
-		d = LiteralAsId(m, side, d, &typid);
-	base = IdBaseType(typid);
-	if (IdTypeOfBase(base) != (int) m->id_type[side])
-		WrongIdType(m, text_to_cstring(PG_GETARG_TEXT_PP(0)), side, what, typid);
-	return IndexOfBase(m, side, d, base);
+	return IdIndexOf(m, side, PG_GETARG_DATUM(argno),
+					 get_fn_expr_argtype(fcinfo->flinfo, argno), what, NULL,
+					 fcinfo);
 }
 
 /*
