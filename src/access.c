@@ -3,21 +3,24 @@
  * access.c
  *		Who may use a model: its owner, the roles it is shared with
  *		(recsys_grant, recsys_revoke), and the switch to the catalog's
- *		owner through which every write of the catalog goes.
+ *		owner through which the extension reads and writes the catalog.
  *
- * Models are private.  recsys_models and recsys_tensors have row-level
- * security: a role sees the rows of a model when it has the privileges of
- * the model's owner or of one of the roles in its readers column (a
- * superuser sees every row).  Serving reads the catalog with the caller's
- * rights, so these policies are also what decide who may serve a model:
- * to everyone else it does not exist.
+ * Models are private.  A role may use a model when it has the privileges
+ * of the model's owner or of one of the roles in its readers column (a
+ * superuser may use every model): RoleMayRead.  recsys_models and
+ * recsys_tensors have row-level security with that test, for what roles
+ * read of the tables themselves.  Serving reads the catalog as its owner
+ * and applies the same test to the row it found (cache.c): on a Citus
+ * worker the rows are read from the local shard of a reference table
+ * (cluster.c), which the policies of the table need not cover.  To a role
+ * that may not use a model, the model does not exist.
  *
  * Nobody but the catalog's owner (the role that created the extension) may
  * write the catalog tables: PUBLIC has SELECT on them and nothing else.
  * The functions that write (recsys_train, recsys_store, recsys_drop,
  * recsys_grant, recsys_revoke) check ownership themselves, with the
  * caller's identity, and then run their catalog statements as the
- * catalog's owner, as PostgreSQL's foreign key triggers act as a table's
+ * catalog's owner (BeginCatalogAccess), as PostgreSQL's foreign key triggers act as a table's
  * owner: the user id switched with SECURITY_LOCAL_USERID_CHANGE and
  * SECURITY_RESTRICTED_OPERATION, and search_path pinned to "pg_catalog,
  * pg_temp" so that no function or operator of the caller's can be reached
@@ -68,11 +71,13 @@ CatalogOwner(void)
 }
 
 /*
- * Act as the catalog's owner until EndCatalogWrite (see the file header).
+ * Act as the catalog's owner until EndCatalogAccess (see the file header).
  * w->caller is the role the caller acts as: checks of rights use it.
+ * Reads and writes of the catalog by the extension's own statements go
+ * through this; nothing of the caller's is evaluated in between.
  */
 void
-BeginCatalogWrite(CatalogWrite *w)
+BeginCatalogAccess(CatalogAccess *w)
 {
 	Oid			owner = CatalogOwner();
 
@@ -88,7 +93,7 @@ BeginCatalogWrite(CatalogWrite *w)
 
 /* back to the caller's identity and settings */
 void
-EndCatalogWrite(CatalogWrite *w)
+EndCatalogAccess(CatalogAccess *w)
 {
 	AtEOXact_GUC(false, w->guc_level);
 	SetUserIdAndSecContext(w->caller, w->sec_context);
@@ -114,6 +119,53 @@ CheckModelOwner(Oid role, const char *name, const char *owner)
 				 errdetail("The model belongs to role \"%s\".", owner)));
 }
 
+/* whether role may use a model of this owner shared with these readers */
+bool
+RoleMayRead(Oid role, const char *owner, ArrayType *readers)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			j;
+
+	if (superuser_arg(role) || HasRightsOf(role, owner))
+		return true;
+
+	deconstruct_array(readers, REGROLEOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (j = 0; j < n; j++)
+		if (!nulls[j] && has_privs_of_role(role, DatumGetObjectId(elems[j])))
+			return true;
+	return false;
+}
+
+/*
+ * RoleMayRead with the readers as names (text[]): how serving reads them,
+ * because on a Citus coordinator a regrole read from a worker's copy of
+ * the catalog may arrive as the worker's OID of the role, which names
+ * another role here or none; a name means the same role on every node.
+ * A name that is no role's (the output of a dropped role's OID) is no
+ * reader.
+ */
+bool
+RoleMayReadByName(Oid role, const char *owner, ArrayType *reader_names)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			j;
+
+	if (superuser_arg(role) || HasRightsOf(role, owner))
+		return true;
+
+	deconstruct_array(reader_names, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (j = 0; j < n; j++)
+		if (!nulls[j] && HasRightsOf(role, TextDatumGetCString(elems[j])))
+			return true;
+	return false;
+}
+
 PG_FUNCTION_INFO_V1(recsys_may_read);
 /*
  * SQL recsys_may_read(owner name, readers regrole[]): whether the current
@@ -123,23 +175,8 @@ PG_FUNCTION_INFO_V1(recsys_may_read);
 Datum
 recsys_may_read(PG_FUNCTION_ARGS)
 {
-	Oid			role = GetUserId();
-	ArrayType  *readers = PG_GETARG_ARRAYTYPE_P(1);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int			j;
-
-	if (superuser_arg(role) ||
-		HasRightsOf(role, NameStr(*PG_GETARG_NAME(0))))
-		PG_RETURN_BOOL(true);
-
-	deconstruct_array(readers, REGROLEOID, sizeof(Oid), true, TYPALIGN_INT,
-					  &elems, &nulls, &n);
-	for (j = 0; j < n; j++)
-		if (!nulls[j] && has_privs_of_role(role, DatumGetObjectId(elems[j])))
-			PG_RETURN_BOOL(true);
-	PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(RoleMayRead(GetUserId(), NameStr(*PG_GETARG_NAME(0)),
+							   PG_GETARG_ARRAYTYPE_P(1)));
 }
 
 /*
@@ -150,7 +187,7 @@ static void
 ChangeReaders(const char *name, Oid reader, bool share)
 {
 	const char *schema = RecsysSchema();
-	CatalogWrite w;
+	CatalogAccess w;
 	ModelRow	row;
 	char	   *sql;
 	Oid			argtypes[2] = {TEXTOID, REGROLEOID};
@@ -159,7 +196,7 @@ ChangeReaders(const char *name, Oid reader, bool share)
 
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-	BeginCatalogWrite(&w);
+	BeginCatalogAccess(&w);
 	if (!LockModelRow(schema, name, CurrentMemoryContext, &row))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -180,7 +217,7 @@ ChangeReaders(const char *name, Oid reader, bool share)
 	ret = SPI_execute_with_args(sql, 2, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	EndCatalogWrite(&w);
+	EndCatalogAccess(&w);
 	SPI_finish();
 }
 

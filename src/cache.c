@@ -14,11 +14,14 @@
  * from one call to the next, or when the statement changed (see below).
  * Later rows cost a name compare and a generation compare.
  *
- * Models are private (access.c): the catalog's row-level security hides
- * the rows of a model from a role that may not use it, so the lookup with
- * the caller's rights is also the check of its rights.  A cached model
- * serves a role only after that role's own lookup found the same row: the
- * call site's stamp (below) includes the role.
+ * Models are private (access.c).  The lookup reads the catalog as its
+ * owner, from where cluster.c says (the local placement on a Citus
+ * worker), and then checks the caller's rights on the row it found with
+ * the test of the catalog's row-level security (RoleMayReadByName, which
+ * takes the readers by name: see access.c): a model the caller may not
+ * use does not exist for it.  A cached model serves a role
+ * only after that role's own lookup found the same row: the call site's
+ * stamp (below) includes the role.
  *
  * Why this is correct under MVCC: a query sees the model that its own
  * snapshot sees.  The catalog row is read with the active snapshot at the
@@ -112,9 +115,10 @@ static MemoryContext CacheCxt = NULL;	/* the hash table and keys */
 static HTAB *ModelCache = NULL;
 static uint64 CacheGeneration = 0;
 
-/* saved plan of the catalog lookup, and the schema it was planned for */
+/* saved plan of the catalog lookup, and the catalog it was planned for */
 static SPIPlanPtr LookupPlan = NULL;
-static char *LookupPlanSchema = NULL;
+static uint64 LookupPlanGeneration = 0;
+static bool LookupPlanHasReaders = false;
 
 /* ---------- helpers ---------- */
 
@@ -160,7 +164,7 @@ ShapeMatches(ArrayType *shape, const rs_tensor *t)
  * numbers run from 0 without gaps and that every element was filled.
  */
 static rs_model *
-LoadModelRows(const char *schema, const char *name, int64 id,
+LoadModelRows(const char *name, int64 id,
 			  MemoryContext cxt)
 {
 	MemoryContext scratch;
@@ -181,10 +185,10 @@ LoadModelRows(const char *schema, const char *name, int64 id,
 	memset(&err, 0, sizeof(err));
 
 	/* the header sorts first; names compare bytewise, whatever the locale */
-	sql = psprintf("SELECT tensor, chunk, dtype, shape, data FROM %s.recsys_tensors "
+	sql = psprintf("SELECT tensor, chunk, dtype, shape, data FROM %s "
 				   "WHERE model_id = $1 "
 				   "ORDER BY tensor <> '_header', tensor COLLATE \"C\", chunk",
-				   schema);
+				   CatalogTableName("recsys_tensors"));
 	plan = SPI_prepare(sql, 1, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -368,14 +372,16 @@ ForgetModel(ModelCacheEntry *entry)
 static ModelCacheEntry *
 CheckModel(const char *name)
 {
-	char	   *schema = RecsysSchema();
 	ModelCacheEntry *entry;
+	CatalogAccess access;
 	bool		found;
 	Datum		values[1];
 	bool		isnull;
 	int64		id;
 	int32		revision;
 	TransactionId xmin;
+	Datum		readers;
+	bool		may_use;
 	int			ret;
 
 	InitModelCache();
@@ -390,11 +396,14 @@ CheckModel(const char *name)
 
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	BeginCatalogAccess(&access);
 
-	/* one saved plan per backend, planned again if the schema changes */
-	if (LookupPlan == NULL || strcmp(LookupPlanSchema, schema) != 0)
+	/* one saved plan per backend, planned again when the catalog changes */
+	if (LookupPlan == NULL || LookupPlanGeneration != CatalogGeneration())
 	{
 		Oid			argtypes[1] = {TEXTOID};
+		uint64		generation = CatalogGeneration();
+		bool		has_readers = CatalogHasReaders();
 		SPIPlanPtr	plan;
 
 		if (LookupPlan != NULL)
@@ -402,25 +411,38 @@ CheckModel(const char *name)
 			SPI_freeplan(LookupPlan);
 			LookupPlan = NULL;
 		}
-		plan = SPI_prepare(psprintf("SELECT id, revision, xmin FROM %s.recsys_models "
-									"WHERE name = $1", schema),
+		/* a catalog older than 0.4 has no readers: every model is public */
+		plan = SPI_prepare(psprintf("SELECT id, revision, xmin, owner::text, %s "
+									"FROM %s WHERE name = $1",
+									has_readers ? "readers::pg_catalog.text[]" : "NULL::pg_catalog.text[]",
+									CatalogTableName("recsys_models")),
 						   1, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
-		if (LookupPlanSchema != NULL)
-			pfree(LookupPlanSchema);
-		LookupPlanSchema = MemoryContextStrdup(TopMemoryContext, schema);
 		LookupPlan = plan;
+		LookupPlanGeneration = generation;
+		LookupPlanHasReaders = has_readers;
 	}
 
 	values[0] = CStringGetTextDatum(name);
 	ret = SPI_execute_plan(LookupPlan, values, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed == 0)
+	may_use = SPI_processed == 1;
+	if (may_use && LookupPlanHasReaders)
+	{
+		char	   *owner = SPI_getvalue(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 4);
+
+		readers = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								5, &isnull);
+		may_use = owner != NULL && !isnull &&
+			RoleMayReadByName(access.caller, owner, DatumGetArrayTypeP(readers));
+	}
+	if (!may_use)
 	{
 		ForgetModel(entry);
 		ereport(ERROR,
@@ -448,7 +470,7 @@ CheckModel(const char *name)
 		cxt = AllocSetContextCreate(CurrentMemoryContext, "recsys model",
 									ALLOCSET_DEFAULT_SIZES);
 		MemoryContextCopyAndSetIdentifier(cxt, name);
-		m = LoadModelRows(schema, name, id, cxt);
+		m = LoadModelRows(name, id, cxt);
 
 		ForgetModel(entry);
 		MemoryContextSetParent(cxt, CacheCxt);
@@ -458,6 +480,7 @@ CheckModel(const char *name)
 		entry->revision = revision;
 		entry->xmin = xmin;
 	}
+	EndCatalogAccess(&access);
 	SPI_finish();
 	return entry;
 }

@@ -143,18 +143,33 @@ LockModelRow(const char *schema, const char *name, MemoryContext cxt,
 	return true;
 }
 
-/* delete the model called name (tensors go by ON DELETE CASCADE) */
+/*
+ * Delete the model called name and then its tensors.  On one server the
+ * foreign key's ON DELETE CASCADE has already deleted them; a Citus
+ * cluster's catalog has no foreign key (see recsys_distribute).
+ */
 static void
 DeleteModelRow(const char *schema, const char *name)
 {
-	char	   *sql;
-	Oid			argtypes[1] = {TEXTOID};
+	Oid			name_type[1] = {TEXTOID};
+	Oid			id_type[1] = {INT8OID};
 	Datum		values[1];
+	bool		isnull;
 	int			ret;
 
-	sql = psprintf("DELETE FROM %s.recsys_models WHERE name = $1", schema);
 	values[0] = CStringGetTextDatum(name);
-	ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 0);
+	ret = SPI_execute_with_args(psprintf("DELETE FROM %s.recsys_models WHERE name = $1 "
+										 "RETURNING id", schema),
+								1, name_type, values, NULL, false, 0);
+	if (ret != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed != 1)
+		return;
+	values[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							  &isnull);
+	ret = SPI_execute_with_args(psprintf("DELETE FROM %s.recsys_tensors WHERE model_id = $1",
+										 schema),
+								1, id_type, values, NULL, false, 0);
 	if (ret != SPI_OK_DELETE)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 }
@@ -174,7 +189,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext scratch;
 	char	   *schema;
-	CatalogWrite w;
+	CatalogAccess w;
 	ModelRow	old;
 	bool		has_readers = CatalogHasReaders();
 	char	   *sql;
@@ -205,7 +220,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
 
-	BeginCatalogWrite(&w);
+	BeginCatalogAccess(&w);
 
 	/*
 	 * replace: the old model goes first, if the caller may replace it; the
@@ -329,7 +344,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	}
 
 	MemoryContextDelete(scratch);
-	EndCatalogWrite(&w);
+	EndCatalogAccess(&w);
 	SPI_finish();
 }
 
@@ -343,16 +358,16 @@ bool
 DropModel(const char *name, bool missing_ok)
 {
 	char	   *schema = RecsysSchema();
-	CatalogWrite w;
+	CatalogAccess w;
 	ModelRow	row;
 	int			ret;
 
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-	BeginCatalogWrite(&w);
+	BeginCatalogAccess(&w);
 	if (!LockModelRow(schema, name, CurrentMemoryContext, &row))
 	{
-		EndCatalogWrite(&w);
+		EndCatalogAccess(&w);
 		SPI_finish();
 		if (missing_ok)
 			return false;
@@ -362,7 +377,7 @@ DropModel(const char *name, bool missing_ok)
 	}
 	CheckModelOwner(w.caller, name, row.owner);
 	DeleteModelRow(schema, name);
-	EndCatalogWrite(&w);
+	EndCatalogAccess(&w);
 	SPI_finish();
 	return true;
 }

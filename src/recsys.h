@@ -92,7 +92,7 @@ typedef struct ModelRow
 /*
  * Lock the catalog row of model name against concurrent changes and read
  * it into *row (allocated in cxt); false when there is none.  Connected to
- * SPI, inside BeginCatalogWrite (the row may be private to another role).
+ * SPI, inside BeginCatalogAccess (the row may be private to another role).
  */
 extern bool LockModelRow(const char *schema, const char *name,
 						 MemoryContext cxt, ModelRow *row);
@@ -117,21 +117,33 @@ extern bool DropModel(const char *name, bool missing_ok);
  */
 extern const rs_model *GetModel(FunctionCallInfo fcinfo, const char *name);
 
-/* ---- access.c: owners, sharing and catalog writes ---- */
+/* ---- cluster.c: where serving reads the catalog from ---- */
+
+/* the qualified name to read a catalog table by on this node (SPI connected) */
+extern char *CatalogTableName(const char *table);
+/* changes whenever CatalogTableName's answers may have changed */
+extern uint64 CatalogGeneration(void);
+
+/* ---- access.c: owners, sharing, and acting as the catalog's owner ---- */
 
 /* the caller's identity, saved while acting as the catalog's owner */
-typedef struct CatalogWrite
+typedef struct CatalogAccess
 {
 	Oid			caller;			/* the role the caller acts as */
 	int			sec_context;
 	int			guc_level;
-} CatalogWrite;
+} CatalogAccess;
 
 /* act as the catalog's owner, with a safe search_path, until the end */
-extern void BeginCatalogWrite(CatalogWrite *w);
-extern void EndCatalogWrite(CatalogWrite *w);
+extern void BeginCatalogAccess(CatalogAccess *w);
+extern void EndCatalogAccess(CatalogAccess *w);
 /* error out unless role may change the model name owned by owner */
 extern void CheckModelOwner(Oid role, const char *name, const char *owner);
+/* whether role may use a model of this owner shared with these readers */
+extern bool RoleMayRead(Oid role, const char *owner, ArrayType *readers);
+/* the same with the readers' names (text[]), as serving reads them */
+extern bool RoleMayReadByName(Oid role, const char *owner,
+							  ArrayType *reader_names);
 
 /* ---- ids.c: user and item ids as SQL values ---- */
 

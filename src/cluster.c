@@ -1,0 +1,133 @@
+/*-------------------------------------------------------------------------
+ *
+ * cluster.c
+ *		Where serving reads the catalog's rows from, on one server and on
+ *		a Citus cluster.
+ *
+ * recsys_distribute() (SQL, in the install script) makes recsys_models and
+ * recsys_tensors Citus reference tables: every node holds a full copy of
+ * each (its placement of the table's one shard), and Citus writes every
+ * change to all of them in the writing transaction, committed on all nodes
+ * or none.  On the coordinator the catalog is read by its name, as on one
+ * server, and Citus routes the read to a placement.  On a worker a call of
+ * recsys_predict comes inside a query on a shard of the caller's
+ * distributed table, where Citus refuses to start another distributed
+ * query ("cannot execute a distributed query from a query on a shard");
+ * there serving reads the worker's own placement, an ordinary local table
+ * named <table>_<shard id> in the same schema, which holds what every node
+ * holds.
+ *
+ * The names are resolved when serving first plans its lookup and again
+ * after a relcache invalidation of the catalog tables (Citus invalidates a
+ * table on every node when its distribution changes): CatalogGeneration
+ * tells the saved plans that they must be planned again.
+ *
+ * Copyright (c) 2026, recsys developers
+ *
+ * IDENTIFICATION
+ *	  src/cluster.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "recsys.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+
+/* bumped when a catalog table (or every relation) is invalidated */
+static uint64 Generation = 1;
+static bool CallbackRegistered = false;
+
+/* the relations the current names were resolved for */
+static Oid	ModelsRelid = InvalidOid;
+static Oid	TensorsRelid = InvalidOid;
+
+static void
+CatalogRelcacheCallback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == ModelsRelid || relid == TensorsRelid)
+		Generation++;
+}
+
+/*
+ * A number that changes whenever what CatalogTableName answers may have
+ * changed; plans of the catalog saved under another number are stale.
+ */
+uint64
+CatalogGeneration(void)
+{
+	if (!CallbackRegistered)
+	{
+		CacheRegisterRelcacheCallback(CatalogRelcacheCallback, (Datum) 0);
+		CallbackRegistered = true;
+	}
+	return Generation;
+}
+
+/*
+ * The shard id of relid when this node is a Citus worker (not the
+ * coordinator, group 0) and relid is a Citus table with one shard (a
+ * reference table); 0 otherwise.  Connected to SPI.
+ */
+static int64
+LocalReferenceShard(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	bool		isnull;
+	int64		shardid;
+	int			ret;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) ||
+		!OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)))
+		return 0;				/* not a Citus node */
+
+	values[0] = ObjectIdGetDatum(relid);
+	ret = SPI_execute_with_args("SELECT s.shardid "
+								"FROM pg_catalog.pg_dist_shard s, "
+								"pg_catalog.pg_dist_local_group g "
+								"WHERE s.logicalrelid = $1 AND g.groupid <> 0",
+								1, argtypes, values, NULL, true, 2);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed != 1)
+		return 0;				/* a coordinator, a local or a sharded table */
+	shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	return isnull ? 0 : shardid;
+}
+
+/*
+ * The qualified name serving reads the catalog table "table" (recsys_models
+ * or recsys_tensors) by, on this node: see the file header.  Connected to
+ * SPI.
+ */
+char *
+CatalogTableName(const char *table)
+{
+	Oid			nspoid = RecsysSchemaOid();
+	char	   *schema = RecsysSchema();
+	Oid			relid = get_relname_relid(table, nspoid);
+	int64		shardid;
+
+	(void) CatalogGeneration();
+	if (strcmp(table, "recsys_models") == 0)
+		ModelsRelid = relid;
+	else
+		TensorsRelid = relid;
+
+	shardid = OidIsValid(relid) ? LocalReferenceShard(relid) : 0;
+	if (shardid != 0)
+	{
+		char	   *shard = psprintf("%s_" INT64_FORMAT, table, shardid);
+
+		if (OidIsValid(get_relname_relid(shard, nspoid)))
+			return psprintf("%s.%s", schema, quote_identifier(shard));
+	}
+	return psprintf("%s.%s", schema, quote_identifier(table));
+}
