@@ -10,19 +10,19 @@
 -- makes the catalog Citus reference tables: every node holds every model,
 -- a retraining or a drop on the coordinator reaches all nodes in its own
 -- transaction, and serving on a worker reads the worker's copy
--- (src/cluster.c).  Citus refuses three things of the single-server
--- catalog, which go: the foreign key from recsys_tensors to recsys_models
--- (Citus would refuse to write a model after a parallel read of a
--- distributed table in the same transaction; the library deletes a model's
--- tensors itself), the trigger recsys_tensors_touch (a hand edit of
+-- (src/cluster.c).  Citus refuses two things of the single-server
+-- catalog, which go: the trigger recsys_tensors_touch (a hand edit of
 -- recsys_tensors must then bump recsys_models.revision itself), and the
 -- policy of recsys_tensors, whose test is a subquery (the rows of
 -- recsys_tensors are then visible to the catalog's owner and superusers
--- only; models are served as before, to their owners and readers).
+-- only; models are served as before, to their owners and readers).  The
+-- foreign key stays: through it Citus runs the rest of a transaction that
+-- changed a model over the connections that wrote it, so that the workers
+-- serve the new model inside that transaction too.
 CREATE FUNCTION recsys_distribute() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-	fkey name;
+	messages text := pg_catalog.current_setting('client_min_messages');
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
 		RAISE EXCEPTION 'extension "citus" is not installed'
@@ -35,20 +35,18 @@ BEGIN
 		RETURN;
 	END IF;
 
-	FOR fkey IN SELECT conname FROM pg_catalog.pg_constraint
-				 WHERE conrelid = '@extschema@.recsys_tensors'::pg_catalog.regclass
-				   AND contype = 'f'
-	LOOP
-		EXECUTE pg_catalog.format('ALTER TABLE @extschema@.recsys_tensors DROP CONSTRAINT %I', fkey);
-	END LOOP;
 	DROP TRIGGER IF EXISTS recsys_tensors_touch ON @extschema@.recsys_tensors;
 	DROP POLICY IF EXISTS recsys_tensors_read ON @extschema@.recsys_tensors;
 
+	-- Citus's notices about the copied rows speak of a step done below
+	PERFORM pg_catalog.set_config('client_min_messages', 'warning', true);
 	PERFORM pg_catalog.create_reference_table('@extschema@.recsys_models');
 	PERFORM pg_catalog.create_reference_table('@extschema@.recsys_tensors');
 	-- the coordinator's own copy of the rows now lives in the shards
 	PERFORM pg_catalog.truncate_local_data_after_distributing_table('@extschema@.recsys_tensors');
 	PERFORM pg_catalog.truncate_local_data_after_distributing_table('@extschema@.recsys_models');
+	PERFORM pg_catalog.set_config('client_min_messages', messages, true);
+	RAISE NOTICE 'the recsys catalog is now a reference table on every node';
 END
 $$;
 COMMENT ON FUNCTION recsys_distribute() IS 'on a Citus coordinator: makes the model catalog reference tables, so that every node serves every model (once, after CREATE EXTENSION citus)';

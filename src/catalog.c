@@ -143,33 +143,18 @@ LockModelRow(const char *schema, const char *name, MemoryContext cxt,
 	return true;
 }
 
-/*
- * Delete the model called name and then its tensors.  On one server the
- * foreign key's ON DELETE CASCADE has already deleted them; a Citus
- * cluster's catalog has no foreign key (see recsys_distribute).
- */
+/* delete the model called name (tensors go by ON DELETE CASCADE) */
 static void
 DeleteModelRow(const char *schema, const char *name)
 {
-	Oid			name_type[1] = {TEXTOID};
-	Oid			id_type[1] = {INT8OID};
+	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull;
 	int			ret;
 
+	sql = psprintf("DELETE FROM %s.recsys_models WHERE name = $1", schema);
 	values[0] = CStringGetTextDatum(name);
-	ret = SPI_execute_with_args(psprintf("DELETE FROM %s.recsys_models WHERE name = $1 "
-										 "RETURNING id", schema),
-								1, name_type, values, NULL, false, 0);
-	if (ret != SPI_OK_DELETE_RETURNING)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed != 1)
-		return;
-	values[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-							  &isnull);
-	ret = SPI_execute_with_args(psprintf("DELETE FROM %s.recsys_tensors WHERE model_id = $1",
-										 schema),
-								1, id_type, values, NULL, false, 0);
+	ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_DELETE)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 }

@@ -22,6 +22,16 @@
  * table on every node when its distribution changes): CatalogGeneration
  * tells the saved plans that they must be planned again.
  *
+ * Reading a worker's placement behind Citus's back is right only if every
+ * connection of a transaction sees the same catalog.  A transaction that
+ * changed a model did so over one connection per worker; the catalog's
+ * foreign key makes Citus run the rest of that transaction over those
+ * connections (it switches the transaction to sequential mode), so the
+ * workers serve the new model inside the transaction too.  Citus refuses
+ * such a write after a read of a distributed table over several
+ * connections per node (a parallel read): a training, which reads and then
+ * writes, asks for sequential mode before its read (SequentialForWrite).
+ *
  * Copyright (c) 2026, recsys developers
  *
  * IDENTIFICATION
@@ -36,6 +46,7 @@
 #include "executor/spi.h"
 #include "recsys.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 
@@ -130,4 +141,44 @@ CatalogTableName(const char *table)
 			return psprintf("%s.%s", schema, quote_identifier(shard));
 	}
 	return psprintf("%s.%s", schema, quote_identifier(table));
+}
+
+/* whether recsys_models is a Citus table (recsys_distribute ran); SPI connected */
+static bool
+CatalogIsDistributed(void)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	Oid			relid = get_relname_relid("recsys_models", RecsysSchemaOid());
+	int			ret;
+
+	if (!OidIsValid(relid) ||
+		!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	values[0] = ObjectIdGetDatum(relid);
+	ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
+								"WHERE logicalrelid = $1",
+								1, argtypes, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	return SPI_processed == 1;
+}
+
+/*
+ * Before a read that a write of the catalog follows in the same statement
+ * (a training): on a Citus cluster whose catalog is distributed, run the
+ * rest of the transaction with one connection per node, as SET LOCAL
+ * citus.multi_shard_modify_mode = sequential does, so that the read does
+ * not keep Citus from writing the model (see the file header).  Connected
+ * to SPI; outside any GUC nest level that is popped before the write.
+ */
+void
+SequentialForWrite(void)
+{
+	if (GetConfigOption("citus.multi_shard_modify_mode", true, false) == NULL ||
+		!CatalogIsDistributed())
+		return;
+	(void) set_config_option("citus.multi_shard_modify_mode", "sequential",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
 }

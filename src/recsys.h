@@ -123,6 +123,8 @@ extern const rs_model *GetModel(FunctionCallInfo fcinfo, const char *name);
 extern char *CatalogTableName(const char *table);
 /* changes whenever CatalogTableName's answers may have changed */
 extern uint64 CatalogGeneration(void);
+/* on a Citus cluster: before a read that a catalog write follows */
+extern void SequentialForWrite(void);
 
 /* ---- access.c: owners, sharing, and acting as the catalog's owner ---- */
 

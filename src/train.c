@@ -1047,6 +1047,7 @@ recsys_train(PG_FUNCTION_ARGS)
 		fit_capture = &capture;
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		SequentialForWrite();
 
 		/*
 		 * Read with one process.  With parallel workers the leader holds its

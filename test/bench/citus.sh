@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# citus.sh: recsys on a Citus cluster against one node, on this machine.
+#
+# Starts a coordinator and two workers (test/integration/citus.bash; builds
+# Citus 13.2.2 from ../shared/vendor/citus when it is not installed), makes
+# RATINGS synthetic ratings (default 20 M, the scale of test/bench/scale.sh:
+# 138,000 users x 27,000 items) once as a local table of the coordinator
+# ("one node": an ordinary table, PostgreSQL's own parallel query) and once
+# distributed by user_id over the two workers (32 shards), and measures:
+# - scoring: SELECT sum(recsys_predict(...)) over every row, REPS times
+#   each, medians (the sums must agree to float rounding);
+# - training: recsys_train('mf', ..., '{"epochs": 1, "objective":
+#   "rating"}') from each table, so that the time is mostly reading the
+#   rows: total seconds minus the model's train_seconds, per million rows;
+# - where the training's rows go: EXPLAIN VERBOSE of its read.
+# Writes the section "## Citus: ..." of test/bench/RESULTS.md.
+#
+#   bash test/bench/citus.sh                 # RATINGS=20000000 REPS=3
+#   RATINGS=1000000 REPS=3 bash test/bench/citus.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+RECSYS_ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=test/integration/lib.bash
+. "$RECSYS_ROOT/test/integration/lib.bash"
+# shellcheck source=test/integration/citus.bash
+. "$RECSYS_ROOT/test/integration/citus.bash"
+
+RATINGS=${RATINGS:-20000000}
+REPS=${REPS:-3}
+USERS=${USERS:-138000}
+ITEMS=${ITEMS:-27000}
+
+# build and install recsys itself first (the nodes load the installed one)
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+export PG_CONFIG
+bash "$RECSYS_ROOT/scripts/setup.sh" >/dev/null
+make -s -C "$RECSYS_ROOT" PG_CONFIG="$PG_CONFIG"
+exec 9>>"${RECSYS_INSTALL_LOCK:-/tmp/recsys-install.lock}"
+flock 9
+citus_as_root make -s -C "$RECSYS_ROOT" PG_CONFIG="$PG_CONFIG" install
+
+citus_install || { echo "citus.sh: $CITUS_REASON" >&2; exit 1; }
+WORK=$(mktemp -d)
+trap 'citus_stop "$WORK"; rm -rf "$WORK"' EXIT
+citus_start "$WORK" || { echo "citus.sh: $CITUS_REASON" >&2; exit 1; }
+COORD=${CITUS_PORTS[0]}
+coord() {
+	citus_psql "$COORD" -d postgres "$@"
+}
+# seconds of the statement $1 (wall time in the server)
+seconds() {
+	coord -c "SET recsys.epoch_notices = off" -c "SET client_min_messages = warning" \
+		-c "CREATE TEMP TABLE t0 AS SELECT clock_timestamp() AS t" \
+		-c "$1" \
+		-c "SELECT round(extract(epoch FROM clock_timestamp() - t)::numeric, 3) FROM t0" |
+		tail -n 1
+}
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo "citus.sh: nodes on ports ${CITUS_PORTS[*]}; making $RATINGS ratings"
+coord -c "CREATE EXTENSION recsys" -c "SELECT recsys_distribute()" >/dev/null 2>&1
+t_make=$(seconds "CREATE TABLE r_local AS SELECT * FROM recsys_synthetic_ratings($USERS, $ITEMS, $RATINGS, 1)")
+coord -c "CREATE TABLE r_dist (LIKE r_local)" -c "SELECT create_distributed_table('r_dist', 'user_id')" >/dev/null
+t_dist=$(seconds "INSERT INTO r_dist SELECT * FROM r_local")
+coord -c "VACUUM ANALYZE r_local" -c "VACUUM ANALYZE r_dist" >/dev/null
+echo "citus.sh: made in $t_make s, distributed in $t_dist s"
+
+# training mostly reads: one epoch, no ranking head
+opts='{"epochs": 1, "objective": "rating", "seed": 1}'
+train_row() {
+	local table=$1 total train
+	total=$(seconds "SELECT recsys_train('mf', '$table', 'm_$table', '$opts')")
+	train=$(coord -c "SELECT round((metrics->>'train_seconds')::numeric, 3) FROM recsys_models WHERE name = 'm_$table'")
+	echo "$total $train"
+}
+read -r local_total local_train <<<"$(train_row r_local)"
+read -r dist_total dist_train <<<"$(train_row r_dist)"
+plan=$(coord -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT recsys_fit('mf', user_id::int8, item_id::int8, rating::float8, '{}') FROM r_dist" | sed -n '1,12p')
+
+# scoring: the model trained from the local table, on both tables
+declare -a s_local s_dist
+for _ in $(seq 1 "$REPS"); do
+	s_local+=("$(seconds "SELECT sum(recsys_predict('m_r_local', user_id, item_id)) FROM r_local")")
+	s_dist+=("$(seconds "SELECT sum(recsys_predict('m_r_local', user_id, item_id)) FROM r_dist")")
+done
+same=$(coord -c "SELECT abs((SELECT sum(recsys_predict('m_r_local', user_id, item_id)) FROM r_local)
+	- (SELECT sum(recsys_predict('m_r_local', user_id, item_id)) FROM r_dist)) < 1e-6 * $RATINGS")
+m_local=$(printf '%s\n' "${s_local[@]}" | median)
+m_dist=$(printf '%s\n' "${s_dist[@]}" | median)
+workers=$(coord -c "SHOW max_parallel_workers_per_gather")
+
+rate() { awk -v n="$RATINGS" -v s="$1" 'BEGIN { printf "%.2f", n / s / 1e6 }'; }
+per_m() { awk -v n="$RATINGS" -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a - b) / (n / 1e6) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+export PGHOST=127.0.0.1 PGPORT=$COORD PGUSER=postgres
+{
+	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
+	echo "Command: \`RATINGS=$RATINGS REPS=$REPS bash test/bench/citus.sh\`."
+	echo "One machine, three PostgreSQL servers: a Citus coordinator and two workers (test/integration/citus.bash),"
+	echo "$RATINGS synthetic ratings ($USERS users × $ITEMS items) as a plain table of the coordinator (\"one node\","
+	echo "max_parallel_workers_per_gather = $workers) and as a table distributed by user_id over the two workers (32 shards)."
+	echo "Made in $t_make s; INSERT ... SELECT into the distributed table $t_dist s."
+	echo
+	echo "| what | one node | two workers | one node / two workers |"
+	echo "| --- | ---: | ---: | ---: |"
+	echo "| scoring: sum(recsys_predict(...)) over every row, median of $REPS (s) | $m_local | $m_dist | $(ratio "$m_local" "$m_dist") |"
+	echo "| scoring rate (M rows/s) | $(rate "$m_local") | $(rate "$m_dist") | |"
+	echo "| recsys_train, 1 epoch, objective rating: total (s) | $local_total | $dist_total | $(ratio "$local_total" "$dist_total") |"
+	echo "| of which training (s) | $local_train | $dist_train | |"
+	echo "| reading and storing, per million rows (s) | $(per_m "$local_total" "$local_train") | $(per_m "$dist_total" "$dist_train") | $(ratio "$(per_m "$local_total" "$local_train")" "$(per_m "$dist_total" "$dist_train")") |"
+	echo
+	echo "Scoring runs $REPS times each: one node $(printf '%s ' "${s_local[@]}")s, two workers $(printf '%s ' "${s_dist[@]}")s; the sums agree: $same."
+	echo "The training's read (EXPLAIN VERBOSE of the aggregate recsys_train runs, first lines):"
+	echo
+	echo '```'
+	echo "$plan"
+	echo '```'
+} | results_section "## Citus: scoring and training on a distributed table"
