@@ -220,7 +220,9 @@ SELECT count(*) AS n,
   FROM upg_before;
 -- recsys_distribute needs Citus, which this server does not have
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 SELECT recsys_distribute();
+\set SHOW_CONTEXT errors
 
 -- 0.1 updated to 0.2, 0.3, 0.4 and 0.5 has exactly the objects of a fresh
 -- install of 0.5, the default version, and the same security

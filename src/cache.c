@@ -203,7 +203,7 @@ LoadModelRows(const char *name, int64 id,
 		uint64		r;
 
 		CHECK_FOR_INTERRUPTS();
-		/* chunks are up to 64 MB each: keep few in memory at a time */
+		/* chunks can be large (64 MB before 0.5): keep few in memory at a time */
 		SPI_cursor_fetch(portal, true, 4);
 		if (SPI_processed == 0)
 			break;

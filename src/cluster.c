@@ -5,17 +5,19 @@
  *		a Citus cluster.
  *
  * recsys_distribute() (SQL, in the install script) makes recsys_models and
- * recsys_tensors Citus reference tables: every node holds a full copy of
- * each (its placement of the table's one shard), and Citus writes every
- * change to all of them in the writing transaction, committed on all nodes
- * or none.  On the coordinator the catalog is read by its name, as on one
- * server, and Citus routes the read to a placement.  On a worker a call of
- * recsys_predict comes inside a query on a shard of the caller's
- * distributed table, where Citus refuses to start another distributed
- * query ("cannot execute a distributed query from a query on a shard");
- * there serving reads the worker's own placement, an ordinary local table
- * named <table>_<shard id> in the same schema, which holds what every node
- * holds.
+ * recsys_tensors Citus reference tables: every worker holds a full copy of
+ * each (its placement of the table's one shard), and so does the
+ * coordinator once it is in Citus's metadata (citus_set_coordinator_host);
+ * Citus writes every change to all copies in the writing transaction,
+ * committed on all nodes or none.  Serving reads the node's own copy, an
+ * ordinary local table named <table>_<shard id> in the same schema, where
+ * there is one.  It must on a worker: a call of recsys_predict comes there
+ * inside a query on a shard of the caller's distributed table, where Citus
+ * refuses to start another distributed query ("cannot execute a
+ * distributed query from a query on a shard").  On a coordinator without a
+ * copy the catalog is read by its name, as on one server, and Citus routes
+ * the read to a worker; but not from a PostgreSQL parallel worker, which
+ * cannot open a connection of the transaction (CatalogTableName says so).
  *
  * The names are resolved when serving first plans its lookup and again
  * after a relcache invalidation of the catalog tables (Citus invalidates a
@@ -41,6 +43,7 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -81,12 +84,11 @@ CatalogGeneration(void)
 }
 
 /*
- * The shard id of relid when this node is a Citus worker (not the
- * coordinator, group 0) and relid is a Citus table with one shard (a
+ * The shard id of relid when relid is a Citus table with one shard (a
  * reference table); 0 otherwise.  Connected to SPI.
  */
 static int64
-LocalReferenceShard(Oid relid)
+ReferenceShard(Oid relid)
 {
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1];
@@ -94,20 +96,17 @@ LocalReferenceShard(Oid relid)
 	int64		shardid;
 	int			ret;
 
-	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) ||
-		!OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)))
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
 		return 0;				/* not a Citus node */
 
 	values[0] = ObjectIdGetDatum(relid);
-	ret = SPI_execute_with_args("SELECT s.shardid "
-								"FROM pg_catalog.pg_dist_shard s, "
-								"pg_catalog.pg_dist_local_group g "
-								"WHERE s.logicalrelid = $1 AND g.groupid <> 0",
+	ret = SPI_execute_with_args("SELECT shardid FROM pg_catalog.pg_dist_shard "
+								"WHERE logicalrelid = $1",
 								1, argtypes, values, NULL, true, 2);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed != 1)
-		return 0;				/* a coordinator, a local or a sharded table */
+		return 0;				/* a local or a sharded table */
 	shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull));
 	return isnull ? 0 : shardid;
@@ -132,13 +131,18 @@ CatalogTableName(const char *table)
 	else
 		TensorsRelid = relid;
 
-	shardid = OidIsValid(relid) ? LocalReferenceShard(relid) : 0;
+	shardid = OidIsValid(relid) ? ReferenceShard(relid) : 0;
 	if (shardid != 0)
 	{
 		char	   *shard = psprintf("%s_" INT64_FORMAT, table, shardid);
 
 		if (OidIsValid(get_relname_relid(shard, nspoid)))
 			return psprintf("%s.%s", schema, quote_identifier(shard));
+		if (IsParallelWorker())
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("recsys cannot serve in a parallel worker of a Citus coordinator that holds no copy of the model catalog"),
+					 errhint("Add the coordinator to Citus's metadata with citus_set_coordinator_host() and run SELECT recsys_distribute() again, or SET max_parallel_workers_per_gather = 0.")));
 	}
 	return psprintf("%s.%s", schema, quote_identifier(table));
 }

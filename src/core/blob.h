@@ -30,7 +30,15 @@
 #include "model.h"
 
 #define RS_BLOB_VERSION 2
-#define RS_CHUNK_MAX_BYTES ((size_t) 64 * 1024 * 1024)
+/*
+ * 1 MB: small enough that storing a chunk never allocates fresh pages for
+ * its copies (a Citus coordinator sends each row to every node as a literal
+ * and copies it several times on the way; 64 MB chunks made storing a
+ * model several times slower there), large enough that the biggest models
+ * are some hundreds of rows.  A loader reads chunks of any size, so models
+ * written with the earlier 64 MB chunks load as they are.
+ */
+#define RS_CHUNK_MAX_BYTES ((size_t) 1024 * 1024)
 
 /* CRC-32C (Castagnoli), as used by PostgreSQL's WAL */
 extern uint32_t rs_crc32c(uint32_t crc, const void *data, size_t len);

@@ -60,7 +60,8 @@ median() {
 }
 
 echo "citus.sh: nodes on ports ${CITUS_PORTS[*]}; making $RATINGS ratings"
-coord -c "CREATE EXTENSION recsys" -c "SELECT recsys_distribute()" >/dev/null 2>&1
+coord -c "SELECT citus_set_coordinator_host('127.0.0.1', $COORD)" -c "CREATE EXTENSION recsys" \
+	-c "SELECT recsys_distribute()" >/dev/null 2>&1
 t_make=$(seconds "CREATE TABLE r_local AS SELECT * FROM recsys_synthetic_ratings($USERS, $ITEMS, $RATINGS, 1)")
 coord -c "CREATE TABLE r_dist (LIKE r_local)" -c "SELECT create_distributed_table('r_dist', 'user_id')" >/dev/null
 t_dist=$(seconds "INSERT INTO r_dist SELECT * FROM r_local")

@@ -6,7 +6,10 @@
 # installed (about 3 minutes, once per machine: citus.bash).  Checked, after
 # CREATE EXTENSION recsys on the coordinator and SELECT recsys_distribute():
 # - the catalog is a reference table on every node, with a model trained
-#   before the call; recsys_distribute() a second time changes nothing;
+#   before the call; without the coordinator in Citus's metadata the
+#   coordinator reads it from a worker (a clear error in a parallel
+#   worker); after citus_set_coordinator_host, recsys_distribute() again
+#   gives the coordinator its copy, served in parallel queries too;
 # - recsys_train and recsys_fit read a table distributed by user_id and give
 #   the RMSE of the same training on a local copy of the table;
 # - recsys_predict over a distributed table runs inside the worker tasks
@@ -121,13 +124,35 @@ SELECT recsys_train('mf', 'ratings_local', 'before', '{"seed": 1, "epochs": 3}')
 CREATE TABLE before_local AS
 SELECT user_id, item_id, recsys_predict('before', user_id, item_id) AS p FROM test_local;
 SQL
-coord -c "SELECT recsys_distribute()" >/dev/null || fail "SELECT recsys_distribute()"
+out=$(coord -c "SELECT recsys_distribute()" 2>&1) || fail "SELECT recsys_distribute(): $out"
+echo "$out" | grep -q "the coordinator has no copy" ||
+	fail "recsys_distribute() without the coordinator in the metadata said '$out'"
+echo "citus.sh: ok: recsys_distribute() says the coordinator has no copy yet"
 check "the catalog is a reference table on every node" \
 	"SELECT count(*) = 2 AND bool_and(partmethod = 'n') FROM pg_dist_partition
 	  WHERE logicalrelid IN ('recsys_models'::regclass, 'recsys_tensors'::regclass)"
+# the coordinator then reads the catalog from a worker: fine in a plain
+# query, a clear error in PostgreSQL's parallel workers
+PARALLEL="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0;
+	SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0"
+check "the coordinator without a copy serves a plain query" \
+	"SELECT count(*) = $NTEST AND bool_and(recsys_predict('before', user_id, item_id) = p) FROM before_local"
+check_error "the coordinator without a copy: a clear error in a parallel worker" \
+	"$PARALLEL; SELECT sum(recsys_predict('before', user_id, item_id)) FROM before_local" \
+	"cannot serve in a parallel worker of a Citus coordinator that holds no copy"
+# the set-up README recommends: the coordinator in the metadata, then again
+coord -c "SELECT citus_set_coordinator_host('127.0.0.1', $COORD)" >/dev/null ||
+	fail "citus_set_coordinator_host"
 out=$(coord -c "SELECT recsys_distribute()" 2>&1) || fail "recsys_distribute() a second time: $out"
-echo "$out" | grep -q "already distributed" || fail "recsys_distribute() a second time said '$out'"
-echo "citus.sh: ok: recsys_distribute() a second time only says so"
+echo "$out" | grep -q "on every node, the coordinator included" || fail "recsys_distribute() a second time said '$out'"
+check "recsys_distribute() a second time gives the coordinator its copy" \
+	"SELECT count(*) = 2 FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid)
+	  WHERE p.groupid = 0 AND s.logicalrelid IN ('recsys_models'::regclass, 'recsys_tensors'::regclass)"
+plan=$(printf '%s;\n' "$PARALLEL" "EXPLAIN (COSTS OFF) SELECT sum(recsys_predict('before', user_id, item_id)) FROM before_local" | coord)
+echo "$plan" | grep -q "Workers Planned" || fail "no parallel plan on the coordinator: $plan"
+[ "$(printf '%s;\n' "$PARALLEL" "SELECT abs(sum(recsys_predict('before', user_id, item_id)) - (SELECT sum(p) FROM before_local)) < 1e-6 FROM before_local" | coord | tail -n 1)" = t ] ||
+	fail "a parallel sum of predictions on the coordinator differs"
+echo "citus.sh: ok: a parallel query on the coordinator serves from its copy"
 
 coord >/dev/null <<'SQL' || fail "could not distribute the ratings"
 CREATE TABLE ratings (LIKE ratings_local);
