@@ -115,8 +115,10 @@ RESET ROLE;
 SELECT recsys_drop('acc_bob');
 SELECT count(*) AS models_left FROM recsys_models;
 
--- writes run as the catalog's owner with a pinned search_path: an
--- operator of the caller's in a schema ahead of pg_catalog is not used
+-- writes run as the catalog's owner with a pinned search_path, and
+-- serving's lookup names every operator with its schema: an operator of
+-- the caller's in a schema ahead of pg_catalog is not used (it would make
+-- every name compare false: the model would not be found)
 CREATE SCHEMA acc_evil;
 GRANT USAGE, CREATE ON SCHEMA acc_evil TO regress_recsys_alice;
 SET ROLE regress_recsys_alice;
@@ -125,6 +127,8 @@ CREATE FUNCTION acc_evil.texteq(text, text) RETURNS boolean
 CREATE OPERATOR acc_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = acc_evil.texteq);
 SET search_path = acc_evil, pg_catalog, public;
 SELECT recsys_train('mf', 'acc_ratings', 'acc_evil', '{"seed": 1, "factors": 2, "epochs": 1}');
+SELECT recsys_predict('acc_evil', user_id, item_id) IS NOT NULL AS served
+  FROM acc_ratings LIMIT 1;
 SELECT recsys_drop('acc_evil');
 RESET search_path;
 RESET ROLE;

@@ -53,7 +53,7 @@
 #include "utils/syscache.h"
 
 /* the owner of the catalog table recsys_models, who writes the catalog */
-static Oid
+Oid
 CatalogOwner(void)
 {
 	Oid			relid = get_relname_relid("recsys_models", RecsysSchemaOid());
@@ -96,6 +96,30 @@ void
 EndCatalogAccess(CatalogAccess *w)
 {
 	AtEOXact_GUC(false, w->guc_level);
+	SetUserIdAndSecContext(w->caller, w->sec_context);
+}
+
+/*
+ * The cheap switch, for serving's lookup of a model on every statement:
+ * the user id only, to owner (CatalogOwner's answer, kept by the caller).
+ * Only for statements that name every table, type, function and operator
+ * with its schema (OPERATOR(pg_catalog.=) and the like), as PostgreSQL's
+ * foreign key triggers do: a plan is planned again under the search_path
+ * of the moment, which is the caller's here.
+ */
+void
+BeginCatalogRead(CatalogAccess *w, Oid owner)
+{
+	GetUserIdAndSecContext(&w->caller, &w->sec_context);
+	SetUserIdAndSecContext(owner, w->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	w->guc_level = -1;
+}
+
+void
+EndCatalogRead(CatalogAccess *w)
+{
 	SetUserIdAndSecContext(w->caller, w->sec_context);
 }
 

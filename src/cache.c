@@ -119,6 +119,7 @@ static uint64 CacheGeneration = 0;
 static SPIPlanPtr LookupPlan = NULL;
 static uint64 LookupPlanGeneration = 0;
 static bool LookupPlanHasReaders = false;
+static Oid	LookupPlanOwner = InvalidOid;	/* the catalog's owner */
 
 /* ---------- helpers ---------- */
 
@@ -396,7 +397,6 @@ CheckModel(const char *name)
 
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-	BeginCatalogAccess(&access);
 
 	/* one saved plan per backend, planned again when the catalog changes */
 	if (LookupPlan == NULL || LookupPlanGeneration != CatalogGeneration())
@@ -411,9 +411,15 @@ CheckModel(const char *name)
 			SPI_freeplan(LookupPlan);
 			LookupPlan = NULL;
 		}
-		/* a catalog older than 0.4 has no readers: every model is public */
-		plan = SPI_prepare(psprintf("SELECT id, revision, xmin, owner::text, %s "
-									"FROM %s WHERE name = $1",
+
+		/*
+		 * Every name qualified: it runs as the catalog's owner under the
+		 * caller's search_path (BeginCatalogRead).  A catalog older than
+		 * 0.4 has no readers: every model is public.
+		 */
+		BeginCatalogAccess(&access);
+		plan = SPI_prepare(psprintf("SELECT id, revision, xmin, owner::pg_catalog.text, %s "
+									"FROM %s WHERE name OPERATOR(pg_catalog.=) $1",
 									has_readers ? "readers::pg_catalog.text[]" : "NULL::pg_catalog.text[]",
 									CatalogTableName("recsys_models")),
 						   1, argtypes);
@@ -422,13 +428,17 @@ CheckModel(const char *name)
 				 SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
+		EndCatalogAccess(&access);
 		LookupPlan = plan;
 		LookupPlanGeneration = generation;
 		LookupPlanHasReaders = has_readers;
+		LookupPlanOwner = CatalogOwner();
 	}
 
 	values[0] = CStringGetTextDatum(name);
+	BeginCatalogRead(&access, LookupPlanOwner);
 	ret = SPI_execute_plan(LookupPlan, values, NULL, true, 1);
+	EndCatalogRead(&access);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
 	may_use = SPI_processed == 1;
@@ -470,7 +480,9 @@ CheckModel(const char *name)
 		cxt = AllocSetContextCreate(CurrentMemoryContext, "recsys model",
 									ALLOCSET_DEFAULT_SIZES);
 		MemoryContextCopyAndSetIdentifier(cxt, name);
+		BeginCatalogAccess(&access);
 		m = LoadModelRows(name, id, cxt);
+		EndCatalogAccess(&access);
 
 		ForgetModel(entry);
 		MemoryContextSetParent(cxt, CacheCxt);
@@ -480,7 +492,6 @@ CheckModel(const char *name)
 		entry->revision = revision;
 		entry->xmin = xmin;
 	}
-	EndCatalogAccess(&access);
 	SPI_finish();
 	return entry;
 }

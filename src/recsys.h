@@ -139,6 +139,11 @@ typedef struct CatalogAccess
 /* act as the catalog's owner, with a safe search_path, until the end */
 extern void BeginCatalogAccess(CatalogAccess *w);
 extern void EndCatalogAccess(CatalogAccess *w);
+/* the same, user id only: for statements that qualify every name */
+extern void BeginCatalogRead(CatalogAccess *w, Oid owner);
+extern void EndCatalogRead(CatalogAccess *w);
+/* the owner of the catalog */
+extern Oid	CatalogOwner(void);
 /* error out unless role may change the model name owned by owner */
 extern void CheckModelOwner(Oid role, const char *name, const char *owner);
 /* whether role may use a model of this owner shared with these readers */
