@@ -121,7 +121,7 @@ LockModelRow(const char *schema, const char *name, MemoryContext cxt,
 	/* a catalog older than 0.4 has no readers: shared with no one */
 	sql = psprintf("SELECT owner::text, %s FROM %s.recsys_models "
 				   "WHERE name = $1 FOR UPDATE",
-				   CatalogHasReaders() ? "readers" : "'{}'::pg_catalog.regrole[]",
+				   CatalogHasReaders() ? "readers::pg_catalog.text[]" : "'{}'::pg_catalog.text[]",
 				   schema);
 	values[0] = CStringGetTextDatum(name);
 	ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 1);
@@ -181,7 +181,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	SPIPlanPtr	model_plan;
 	SPIPlanPtr	tensor_plan;
 	Oid			model_types[10] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID,
-	JSONBOID, INT4OID, INT4OID, INT8OID, TEXTOID, REGROLEARRAYOID};
+	JSONBOID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTARRAYOID};
 	Oid			tensor_types[6] = {INT8OID, TEXTOID, INT4OID, TEXTOID,
 	INT8ARRAYOID, BYTEAOID};
 	Datum		values[10];
@@ -220,7 +220,7 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 	else
 	{
 		old.owner = GetUserNameFromId(w.caller, false);
-		old.readers = PointerGetDatum(construct_empty_array(REGROLEOID));
+		old.readers = PointerGetDatum(construct_empty_array(TEXTOID));
 	}
 
 	/* the model's row (a catalog older than 0.4 has no readers) */
@@ -228,7 +228,8 @@ StoreModel(const char *name, const char *source, Jsonb *options,
 		sql = psprintf("INSERT INTO %s.recsys_models "
 					   "(name, kind, source, options, metrics, n_users, n_items, n_ratings, "
 					   "owner, readers) "
-					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+					   "$10::pg_catalog.regrole[]) RETURNING id",
 					   schema);
 	else
 		sql = psprintf("INSERT INTO %s.recsys_models "

@@ -86,7 +86,7 @@ extern bool CatalogHasReaders(void);
 typedef struct ModelRow
 {
 	char	   *owner;			/* role name */
-	Datum		readers;		/* regrole[] */
+	Datum		readers;		/* text[]: the readers' names (see RoleMayReadByName) */
 } ModelRow;
 
 /*

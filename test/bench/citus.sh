@@ -103,12 +103,20 @@ warm_seconds() {
 		-c "CREATE TEMP TABLE t0 AS SELECT clock_timestamp() AS t" -c "$PREDICT $1" \
 		-c "SELECT round(extract(epoch FROM clock_timestamp() - t)::numeric, 3) FROM t0" | tail -n 1
 }
-declare -a s_cold_local s_cold_dist s_warm_local s_warm_dist
+declare -a s_cold_local s_cold_dist s_warm_local s_warm_dist s_serial_dist
 for _ in $(seq 1 "$REPS"); do
 	s_cold_local+=("$(seconds "$PREDICT r_local")")
 	s_cold_dist+=("$(seconds "$PREDICT r_dist")")
 	s_warm_local+=("$(warm_seconds r_local)")
 	s_warm_dist+=("$(warm_seconds r_dist)")
+done
+# the workers without PostgreSQL's parallel query: a shard's query then
+# runs in the connection's backend, whose cache holds the model
+coord -c "SELECT run_command_on_workers('ALTER SYSTEM SET max_parallel_workers_per_gather = 0')" \
+	-c "SELECT run_command_on_workers('SELECT pg_reload_conf()')" >/dev/null
+sleep 1
+for _ in $(seq 1 "$REPS"); do
+	s_serial_dist+=("$(warm_seconds r_dist)")
 done
 same=$(coord -c "SELECT abs((SELECT sum(recsys_predict('m_r_local', user_id, item_id)) FROM r_local)
 	- (SELECT sum(recsys_predict('m_r_local', user_id, item_id)) FROM r_dist)) < 1e-6 * $RATINGS")
@@ -116,6 +124,7 @@ cold_local=$(printf '%s\n' "${s_cold_local[@]}" | median)
 cold_dist=$(printf '%s\n' "${s_cold_dist[@]}" | median)
 warm_local=$(printf '%s\n' "${s_warm_local[@]}" | median)
 warm_dist=$(printf '%s\n' "${s_warm_dist[@]}" | median)
+serial_dist=$(printf '%s\n' "${s_serial_dist[@]}" | median)
 workers=$(coord -c "SHOW max_parallel_workers_per_gather")
 model_mb=$(coord -c "SELECT round(sum(length(data)) / 1e6) FROM recsys_tensors t JOIN recsys_models m ON m.id = t.model_id WHERE m.name = 'm_r_local'")
 
@@ -136,7 +145,8 @@ export PGHOST=127.0.0.1 PGPORT=$COORD PGUSER=postgres
 	echo "| --- | ---: | ---: | ---: |"
 	echo "| scoring, cold (a new session): sum(recsys_predict(...)) over every row, median of $REPS (s) | $cold_local | $cold_dist | $(ratio "$cold_local" "$cold_dist") |"
 	echo "| scoring, warm (a session's second run), median of $REPS (s) | $warm_local | $warm_dist | $(ratio "$warm_local" "$warm_dist") |"
-	echo "| scoring rate, warm (M rows/s) | $(rate "$warm_local") | $(rate "$warm_dist") | |"
+	echo "| scoring, warm, the workers with max_parallel_workers_per_gather = 0, median of $REPS (s) | $warm_local | $serial_dist | $(ratio "$warm_local" "$serial_dist") |"
+	echo "| scoring rate, warm (M rows/s; two workers: the line above) | $(rate "$warm_local") | $(rate "$serial_dist") | |"
 	echo "| moving the rows to the coordinator: COPY (SELECT ...) TO '/dev/null' (s) | $copy_local | $copy_dist | $(ratio "$copy_local" "$copy_dist") |"
 	echo "| recsys_train (one connection per worker), 1 epoch, objective rating: total (s) | $local_total | $dist_total | $(ratio "$local_total" "$dist_total") |"
 	echo "| of which training (s) | $local_train | $dist_train | |"
@@ -144,12 +154,16 @@ export PGHOST=127.0.0.1 PGPORT=$COORD PGUSER=postgres
 	echo "| recsys_fit in a statement of its own (parallel read): total (s) | | $fit_total (training $fit_train) | |"
 	echo
 	echo "Scoring runs, cold: one node $(printf '%s ' "${s_cold_local[@]}")s, two workers $(printf '%s ' "${s_cold_dist[@]}")s;"
-	echo "warm: one node $(printf '%s ' "${s_warm_local[@]}")s, two workers $(printf '%s ' "${s_warm_dist[@]}")s; the sums agree: $same."
-	echo "The model is $model_mb MB of tensors. Cold, every backend that serves loads it once: one node's parallel workers"
-	echo "(new processes for each query), and each connection Citus opens to a worker (with Citus's defaults one per"
+	echo "warm: one node $(printf '%s ' "${s_warm_local[@]}")s, two workers $(printf '%s ' "${s_warm_dist[@]}")s, without the workers' parallel"
+	echo "query $(printf '%s ' "${s_serial_dist[@]}")s; the sums agree: $same."
+	echo "The model is $model_mb MB of tensors, and every process that serves loads it once. Cold: one node's parallel"
+	echo "workers (new processes for each query) and each connection Citus opens to a worker (with Citus's defaults one per"
 	echo "worker stays open after a query). Warm, the second run of a session with two connections per worker kept open"
-	echo "(SET citus.max_adaptive_executor_pool_size = 2, citus.max_cached_conns_per_worker = 2): the workers' backends"
-	echo "serve from their caches, one node's parallel workers still load the model."
+	echo "(SET citus.max_adaptive_executor_pool_size = 2, citus.max_cached_conns_per_worker = 2): the connections' backends"
+	echo "keep the model, but at this size PostgreSQL plans each shard's query in parallel on the worker, and those"
+	echo "parallel workers load it again for every shard; with max_parallel_workers_per_gather = 0 on the workers (Citus"
+	echo "already runs the shards side by side) every shard is scored from the cache. One node's parallel workers still"
+	echo "load the model for every query."
 	echo "The three servers share the machine's $(nproc) cores, so two workers cannot run faster than one node's parallel query here;"
 	echo "on separate machines each worker scores its own rows with its own cores."
 	echo

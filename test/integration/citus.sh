@@ -307,6 +307,13 @@ check "shared with recsys_grant, the reader serves it on the workers and in LATE
 	          WHERE recsys_predict('alices', user_id, item_id) IS NOT NULL)
 	    AND (SELECT count(*) > 0 FROM users u, LATERAL recsys_recommend('alices', u.user_id, 5) r)
 	    AND (SELECT readers::text[] = '{citus_bob}' FROM recsys_models WHERE name = 'alices')"
+check "a retraining by the owner keeps the reader, on every node" \
+	"SET ROLE citus_alice;
+	 SELECT recsys_train('mf', 'ratings', 'alices', '{\"seed\": 2, \"epochs\": 2}');
+	 SET ROLE citus_bob;
+	 SELECT (SELECT count(*) = $NTEST FROM ratings_test
+	          WHERE recsys_predict('alices', user_id, item_id) IS NOT NULL)
+	    AND (SELECT readers::text[] = '{citus_bob}' FROM recsys_models WHERE name = 'alices')"
 check_error "after recsys_revoke it does not exist for the reader again" \
 	"SET ROLE citus_alice; SELECT recsys_revoke('alices', 'citus_bob');
 	 SET ROLE citus_bob; SELECT sum(recsys_predict('alices', user_id, item_id)) FROM ratings_test" \
