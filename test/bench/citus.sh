@@ -164,8 +164,8 @@ export PGHOST=127.0.0.1 PGPORT=$COORD PGUSER=postgres
 	echo "parallel workers load it again for every shard; with max_parallel_workers_per_gather = 0 on the workers (Citus"
 	echo "already runs the shards side by side) every shard is scored from the cache. One node's parallel workers still"
 	echo "load the model for every query."
-	echo "The three servers share the machine's $(nproc) cores, so two workers cannot run faster than one node's parallel query here;"
-	echo "on separate machines each worker scores its own rows with its own cores."
+	echo "The three servers share the machine's $(nproc) cores: what two workers gain here over one node comes from serving"
+	echo "from kept caches, not from more cores; on separate machines each worker scores its own rows with its own cores."
 	echo
 	echo "Where the training's rows go: Citus runs one task per shard on the workers and sends every row to the coordinator,"
 	echo "where the aggregate recsys_fit collects them (EXPLAIN VERBOSE, first lines):"
