@@ -27,7 +27,9 @@
 # - ownership and sharing: another role's model does not exist on the
 #   workers until it is shared (recsys_grant), and again after
 #   recsys_revoke; only the owner may drop it; the catalog rows stay
-#   private on the workers.
+#   private on the workers; a retraining keeps the reader;
+# - DROP EXTENSION recsys CASCADE, then the nodes' copies dropped by
+#   name, as README says, leave no recsys table on any node.
 # Runs inside test.sh's cluster run; exit 0 pass, 77 skip (no Citus and no
 # source to build it), 1 fail.
 set -u
@@ -318,6 +320,26 @@ check_error "after recsys_revoke it does not exist for the reader again" \
 	"SET ROLE citus_alice; SELECT recsys_revoke('alices', 'citus_bob');
 	 SET ROLE citus_bob; SELECT sum(recsys_predict('alices', user_id, item_id)) FROM ratings_test" \
 	'model "alices" does not exist'
+
+# removing the extension from the cluster, as README says: the nodes'
+# copies are no extension's objects, and go by name
+check "DROP EXTENSION recsys CASCADE and the nodes' copies dropped leave no recsys table on any node" \
+	"RESET ROLE;
+	 SELECT pg_catalog.format('DROP TABLE IF EXISTS %s',
+	        pg_catalog.string_agg(pg_catalog.format('%I.%I', n.nspname, c.relname || '_' || s.shardid), ', '))
+	        AS drop_copies
+	   FROM pg_dist_shard s JOIN pg_class c ON c.oid = s.logicalrelid
+	   JOIN pg_namespace n ON n.oid = c.relnamespace
+	  WHERE s.logicalrelid IN ('recsys_models'::regclass, 'recsys_tensors'::regclass) \\gset
+
+	 SET client_min_messages = warning;
+	 DROP EXTENSION recsys CASCADE;
+	 :drop_copies;
+	 SELECT bool_and(success) FROM run_command_on_workers(:'drop_copies') \\gset workers_
+	 SELECT :'workers_bool_and'::boolean
+	    AND (SELECT count(*) = 0 FROM pg_class WHERE relname LIKE 'recsys%')
+	    AND (SELECT bool_and(success AND result = '0')
+	           FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_class WHERE relname LIKE 'recsys%'\$\$))"
 
 echo "citus.sh: ok (coordinator and two workers on ports ${CITUS_PORTS[*]})"
 exit 0
