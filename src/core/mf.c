@@ -334,6 +334,9 @@ mf_raw(const rs_model *m, const mf_impl *impl, int32_t u, int32_t i)
  * using the old p_u in the update of q_i.  Adds e^2 before each update to
  * *loss, in row order, so that cutting an epoch into pieces sums the same.
  */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 static void
 mf_sgd_rows(const rs_model *m, const rs_dataset *d, size_t begin, size_t end,
 			float lr, double *loss)
