@@ -585,6 +585,42 @@ rank_job_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The work of rows [0, r): a row's solve costs about k^2 (the Gramian's
+ * product) plus 2 k per pair, times the steps.  Rows differ a lot in pairs
+ * (popular items have thousands, and ids often follow popularity), so equal
+ * numbers of rows per thread would leave one thread with most of the work.
+ */
+static double
+rows_cost(const rank_csr *groups, int32_t r, int k)
+{
+	return (double) r * k * k + 2.0 * k * (double) groups->off[r];
+}
+
+/*
+ * The end of a thread's range: the first row r >= begin with the work of
+ * rows [0, r) at least share of the whole
+ */
+static int32_t
+split_rows(const rank_csr *groups, int32_t n_rows, int k, int32_t begin,
+		   double share)
+{
+	double		target = share * rows_cost(groups, n_rows, k);
+	int32_t		lo = begin;
+	int32_t		hi = n_rows;
+
+	while (lo < hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+
+		if (rows_cost(groups, mid, k) < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* solve every row of rows (n_rows) against other (n_other), on threads */
 static void
 half_sweep(rank_job *jobs, int threads, const rank_csr *groups,
@@ -607,8 +643,9 @@ half_sweep(rank_job *jobs, int threads, const rank_csr *groups,
 		j->k = k;
 		j->l2 = l2;
 		j->alpha0_other = alpha0 * (double) n_other;
-		j->begin = (int32_t) ((int64_t) n_rows * t / threads);
-		j->end = (int32_t) ((int64_t) n_rows * (t + 1) / threads);
+		j->begin = t == 0 ? 0 : jobs[t - 1].end;
+		j->end = t == threads - 1 ? n_rows :
+			split_rows(groups, n_rows, k, j->begin, (double) (t + 1) / threads);
 		j->started = false;
 	}
 	/* the calling thread takes the first range */
