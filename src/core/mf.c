@@ -275,8 +275,7 @@ mf_init_weights(rs_model *m, rs_rng *rng)
 	size_t		nf = ((size_t) m->n_users + (size_t) m->n_items) * (size_t) impl->k;
 	size_t		j;
 
-	for (j = 0; j < nf; j++)
-		m->params_buf[j] = (float) (std * rs_rng_normal(rng));
+	rs_rng_normal_fill(rng, m->params_buf, nf, std);
 	for (j = nf; j < m->n_params; j++)
 		m->params_buf[j] = 0.0f;
 }

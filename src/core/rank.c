@@ -666,11 +666,7 @@ half_sweep(rank_job *jobs, int threads, const rank_csr *groups,
 static void
 init_factors(float *F, size_t n, int k, rs_rng *rng)
 {
-	double		std = 0.1 / sqrt((double) k);
-	size_t		x;
-
-	for (x = 0; x < n * (size_t) k; x++)
-		F[x] = (float) (std * rs_rng_normal(rng));
+	rs_rng_normal_fill(rng, F, n * (size_t) k, 0.1 / sqrt((double) k));
 }
 
 rs_status

@@ -113,3 +113,33 @@ rs_rng_normal(rs_rng *rng)
 	u2 = rs_rng_uniform(rng);
 	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
 }
+
+/*
+ * See rng.h.  Marsaglia's polar method (G. Marsaglia and T. Bray, SIAM
+ * Review 6, 1964): a point drawn uniformly in the unit disc (two 24-bit
+ * coordinates from one draw; about 21 % of draws are rejected) gives two
+ * independent normals with one logarithm and no trigonometric function.
+ */
+void
+rs_rng_normal_fill(rs_rng *rng, float *out, size_t n, double std)
+{
+	const float sd = (float) std;
+	size_t		j = 0;
+
+	while (j < n)
+	{
+		uint64_t	b = rs_rng_next(rng);
+		/* odd multiples of 2^-24 in (-1, 1): never 0, symmetric */
+		float		u = (float) (int32_t) (((b >> 40) << 1) | 1) * 0x1.0p-24f - 1.0f;
+		float		v = (float) (int32_t) ((((b >> 16) & 0xffffff) << 1) | 1) * 0x1.0p-24f - 1.0f;
+		float		q = u * u + v * v;
+		float		f;
+
+		if (q >= 1.0f)
+			continue;
+		f = sd * sqrtf(-2.0f * logf(q) / q);
+		out[j++] = u * f;
+		if (j < n)
+			out[j++] = v * f;
+	}
+}
