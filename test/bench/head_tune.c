@@ -34,6 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+
+#include <cblas.h>
 
 #include "metrics.h"
 #include "model.h"
@@ -94,6 +97,17 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the process so far (every thread, user and system) */
+static double
+cpu_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 static int	verbose = 0;
@@ -172,10 +186,10 @@ rank_metrics(const rs_model *m, const row *test, size_t n, rs_rank_result *res)
 	free(rel);
 }
 
-#define N_COLS 10
+#define N_COLS 11
 static const char *const col_names[N_COLS] = {
 	"epochs", "sgd_s", "rank_s", "train_s", "rmse", "ndcg10", "hr10",
-	"recall10", "map10", "coverage"
+	"recall10", "map10", "coverage", "cpu_s"
 };
 
 int
@@ -261,6 +275,13 @@ main(int argc, char **argv)
 	}
 	qsort(test, n_test, sizeof(row), cmp_row);
 
+	/*
+	 * The evaluation's matrix-vector products on one thread: OpenBLAS's
+	 * idle workers spin for a while after a threaded call, and would take
+	 * CPU from the next run's training.
+	 */
+	openblas_set_num_threads(1);
+
 	rs_params_default(&p, kind);
 	for (; a < argc; a++)
 	{
@@ -309,6 +330,7 @@ main(int argc, char **argv)
 		rs_model   *m;
 		rs_rank_result res;
 		double		t0,
+					c0,
 					secs,
 					sq = 0;
 		size_t		r;
@@ -319,6 +341,7 @@ main(int argc, char **argv)
 				return 1;
 		if (rs_ratings_finish(rr, &d, &err) != RS_OK)
 			return 1;
+		c0 = cpu_now();
 		t0 = now();
 		if (rs_model_train(&p, &d, &rs_malloc_allocator, &hooks, &m, &err) != RS_OK)
 		{
@@ -326,6 +349,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		secs = now() - t0;
+		cols[10][run] = cpu_now() - c0;
 		for (r = 0; r < n_test; r++)
 		{
 			double		e = rs_model_predict(m, rs_model_user_index(m, test[r].user),
@@ -345,10 +369,10 @@ main(int argc, char **argv)
 		cols[7][run] = res.recall;
 		cols[8][run] = res.map;
 		cols[9][run] = res.coverage;
-		printf("%.0f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f\n",
-			   cols[0][run], cols[1][run], cols[2][run], cols[3][run],
-			   cols[4][run], cols[5][run], cols[6][run], cols[7][run],
-			   cols[8][run], cols[9][run]);
+		printf("%.0f", cols[0][run]);
+		for (c = 1; c < N_COLS; c++)
+			printf(" %.4f", cols[c][run]);
+		printf("\n");
 		fflush(stdout);
 		rs_model_free(m);
 		rs_ratings_free(rr);
