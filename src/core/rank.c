@@ -35,6 +35,10 @@
 #include "nn.h"
 #include "rank.h"
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("O3")
+#endif
+
 /*
  * Threads of the row solves at most; the memory estimate counts this many
  * threads' scratch, so it is kept small (each row's solve is k^2 work on
@@ -468,13 +472,10 @@ gram_times(const float *gram, const float *v, int k, float lambda, float *out)
  * CPU has it (without FMA: the same operations in the same order, so the
  * same results; PGXS builds for the baseline x86-64).
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void
-cg_row(const float *gram, const float *other, int k, float lambda,
-	   const int32_t *idx, const float *conf, size_t n, int steps,
-	   float *scratch, float *x)
+static inline __attribute__((always_inline)) void
+cg_row_body(const float *gram, const float *other, int k, float lambda,
+			const int32_t *idx, const float *conf, size_t n, int steps,
+			float *scratch, float *x)
 {
 	float	   *r = scratch;
 	float	   *p = scratch + k;
@@ -537,6 +538,39 @@ cg_row(const float *gram, const float *other, int k, float lambda,
 		for (d = 0; d < k; d++)
 			p[d] = r[d] + (float) (rr_new / rr) * p[d];
 		rr = rr_new;
+	}
+}
+
+/*
+ * cg_row_body for the row's system; the common factor counts get copies
+ * compiled for their k, whose loops the compiler unrolls and keeps in
+ * registers (the same operations in the same order, so the same results).
+ * On x86-64 an AVX2 clone is chosen at load time where the CPU has it
+ * (without FMA: the same operations in the same order, so the same
+ * results; PGXS builds for the baseline x86-64).
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+cg_row(const float *gram, const float *other, int k, float lambda,
+	   const int32_t *idx, const float *conf, size_t n, int steps,
+	   float *scratch, float *x)
+{
+	switch (k)
+	{
+		case 32:
+			cg_row_body(gram, other, 32, lambda, idx, conf, n, steps, scratch, x);
+			break;
+		case 64:
+			cg_row_body(gram, other, 64, lambda, idx, conf, n, steps, scratch, x);
+			break;
+		case 128:
+			cg_row_body(gram, other, 128, lambda, idx, conf, n, steps, scratch, x);
+			break;
+		default:
+			cg_row_body(gram, other, k, lambda, idx, conf, n, steps, scratch, x);
+			break;
 	}
 }
 
