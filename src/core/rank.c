@@ -198,16 +198,6 @@ cmp_user_rows(const void *a, const void *b)
 	return (ra > rb) - (ra < rb);
 }
 
-/* a user's items, ascending: the fixed order of the unweighted pairs */
-static int
-cmp_item(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *) a;
-	int32_t		y = *(const int32_t *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Group the rows of d by user and by item.  A pair's confidence is 1, plus
  * recency * recency_shape(its position in the user's history / (history
@@ -258,12 +248,29 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 	for (u = 0; u < nu; u++)
 		by_user->off[u + 1] += by_user->off[u];
 	memcpy(fill, by_user->off, nu * sizeof(int64_t));
-	for (r = 0; r < d->n; r++)
+	if (weighted)
 	{
-		if (weighted)
+		for (r = 0; r < d->n; r++)
 			order[fill[d->user[r]]++] = r;
-		else
-			by_user->other[fill[d->user[r]]++] = d->item[r];
+	}
+	else
+	{
+		/*
+		 * The rows' users bucketed by item (by_item->other as scratch, in
+		 * any order within an item), then the items walked in order: each
+		 * user's items come out ascending without a sort.
+		 */
+		memset(by_item->off, 0, (ni + 1) * sizeof(int64_t));
+		for (r = 0; r < d->n; r++)
+			by_item->off[d->item[r] + 1]++;
+		for (i = 0; i < ni; i++)
+			by_item->off[i + 1] += by_item->off[i];
+		for (r = 0; r < d->n; r++)
+			by_item->other[by_item->off[d->item[r]]++] = d->user[r];
+		/* each off[i] is now the start of item i + 1 */
+		for (i = 0, r = 0; i < ni; i++)
+			for (; r < (size_t) by_item->off[i]; r++)
+				by_user->other[fill[by_item->other[r]]++] = (int32_t) i;
 	}
 
 	/* each user's pairs in their fixed order, with their confidences */
@@ -276,10 +283,7 @@ build_groups(const rs_model *m, const rs_dataset *d, double recency,
 		int64_t		j;
 
 		if (!weighted)
-		{
-			qsort(by_user->other + b, (size_t) (e - b), sizeof(int32_t), cmp_item);
-			continue;
-		}
+			continue;			/* in item order already */
 		qsort(order + b, (size_t) (e - b), sizeof(size_t), cmp_user_rows);
 		for (j = b; j < e; j++)
 		{
