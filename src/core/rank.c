@@ -444,16 +444,59 @@ prefetch_row(const float *row, int k)
 		__builtin_prefetch(row + x);
 }
 
+typedef float rank_v8 __attribute__((vector_size(32)));
+
+/*
+ * Unaligned loads and stores of a vector, and the sum of dot_k over the
+ * lanes of its eight partial sums (macros: a function passing a vector by
+ * value has no fixed ABI without AVX)
+ */
+#define V8_LOAD(v, a) memcpy(&(v), (a), sizeof(rank_v8))
+#define V8_STORE(a, v) memcpy((a), &(v), sizeof(rank_v8))
+#define V8_SUM(v) (0.0f + ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + \
+						   (((v)[4] + (v)[5]) + ((v)[6] + (v)[7]))))
+
 /*
  * out = (gram + lambda I) v, gram k x k full and symmetric: a sum of its
  * rows scaled by v, so every step is a vector multiply-add over out
  */
-static inline void
-gram_times(const float *gram, const float *v, int k, float lambda, float *out)
+static inline __attribute__((always_inline)) void
+gram_times(const float *gram, const float *v, const int k, float lambda,
+		   float *out)
 {
 	int			x;
 	int			y;
 
+	if (k % 8 == 0 && k <= 64)
+	{
+		/* the same in registers (see pair_dots) */
+		const int	nc = k / 8;
+		rank_v8		ov[8];
+		rank_v8		lv = {lambda, lambda, lambda, lambda, lambda, lambda, lambda, lambda};
+		int			c;
+
+		for (c = 0; c < nc; c++)
+		{
+			V8_LOAD(ov[c], v + 8 * c);
+			ov[c] = lv * ov[c];
+		}
+		for (y = 0; y < k; y++)
+		{
+			const float *row = gram + (size_t) y * k;
+			rank_v8		vy = {v[y], v[y], v[y], v[y], v[y], v[y], v[y], v[y]};
+
+			for (c = 0; c < nc; c++)
+			{
+				rank_v8		t;
+
+				V8_LOAD(t, row + 8 * c);
+				ov[c] += vy * t;
+			}
+		}
+		for (c = 0; c < nc; c++)
+			V8_STORE(out + 8 * c, ov[c]);
+		return;
+	}
 	for (x = 0; x < k; x++)
 		out[x] = lambda * v[x];
 	for (y = 0; y < k; y++)
@@ -463,6 +506,121 @@ gram_times(const float *gram, const float *v, int k, float lambda, float *out)
 
 		for (x = 0; x < k; x++)
 			out[x] += vy * row[x];
+	}
+}
+
+/*
+ * The passes over a row's pairs, in chunks of RANK_CHUNK pairs: first the
+ * chunk's weights w_j from dot products with a fixed vector v (pair_dots),
+ * then acc += sum_j w_j h_j in pair order (pair_axpy).  v does not change
+ * during a pass, so this is the same arithmetic as one loop that does both
+ * per pair.  For k a multiple of 8 up to 64 they are written with 8-float
+ * vectors (GCC's vector extension) so that v, or acc, stays in registers
+ * for the whole chunk and four dot products run side by side; each lane
+ * does the operations of dot_k and of the scalar loops in the same order,
+ * so the results are the same bits.
+ */
+#define RANK_CHUNK 64
+
+/* out[j] = h_j . v for the n (<= RANK_CHUNK) pairs idx */
+static inline __attribute__((always_inline)) void
+pair_dots(const float *other, const int k, const int32_t *idx, size_t n,
+		  size_t n_left, const float *v, float *out)
+{
+	size_t		j = 0;
+
+	if (k % 8 == 0 && k <= 64)
+	{
+		const int	nc = k / 8;
+		rank_v8		vv[8];
+		int			c;
+
+		for (c = 0; c < nc; c++)
+			V8_LOAD(vv[c], v + 8 * c);
+		for (; j + 4 <= n; j += 4)
+		{
+			const float *h0 = other + (size_t) idx[j] * k;
+			const float *h1 = other + (size_t) idx[j + 1] * k;
+			const float *h2 = other + (size_t) idx[j + 2] * k;
+			const float *h3 = other + (size_t) idx[j + 3] * k;
+			rank_v8		a0 = {0};
+			rank_v8		a1 = {0};
+			rank_v8		a2 = {0};
+			rank_v8		a3 = {0};
+			size_t		q;
+
+			for (q = j + RANK_PREFETCH_AHEAD; q < j + 4 + RANK_PREFETCH_AHEAD; q++)
+				if (q < n_left)
+					prefetch_row(other + (size_t) idx[q] * k, k);
+			for (c = 0; c < nc; c++)
+			{
+				rank_v8		t0,
+							t1,
+							t2,
+							t3;
+
+				V8_LOAD(t0, h0 + 8 * c);
+				V8_LOAD(t1, h1 + 8 * c);
+				V8_LOAD(t2, h2 + 8 * c);
+				V8_LOAD(t3, h3 + 8 * c);
+				a0 += t0 * vv[c];
+				a1 += t1 * vv[c];
+				a2 += t2 * vv[c];
+				a3 += t3 * vv[c];
+			}
+			out[j] = V8_SUM(a0);
+			out[j + 1] = V8_SUM(a1);
+			out[j + 2] = V8_SUM(a2);
+			out[j + 3] = V8_SUM(a3);
+		}
+	}
+	for (; j < n; j++)
+	{
+		if (j + RANK_PREFETCH_AHEAD < n_left)
+			prefetch_row(other + (size_t) idx[j + RANK_PREFETCH_AHEAD] * k, k);
+		out[j] = dot_k(other + (size_t) idx[j] * k, v, k);
+	}
+}
+
+/* acc += w_j h_j for the n pairs idx, in their order */
+static inline __attribute__((always_inline)) void
+pair_axpy(const float *other, const int k, const int32_t *idx, size_t n,
+		  const float *w, float *acc)
+{
+	size_t		j;
+	int			d;
+
+	if (k % 8 == 0 && k <= 64)
+	{
+		const int	nc = k / 8;
+		rank_v8		av[8];
+		int			c;
+
+		for (c = 0; c < nc; c++)
+			V8_LOAD(av[c], acc + 8 * c);
+		for (j = 0; j < n; j++)
+		{
+			const float *h = other + (size_t) idx[j] * k;
+			rank_v8		wj = {w[j], w[j], w[j], w[j], w[j], w[j], w[j], w[j]};
+
+			for (c = 0; c < nc; c++)
+			{
+				rank_v8		t;
+
+				V8_LOAD(t, h + 8 * c);
+				av[c] += wj * t;
+			}
+		}
+		for (c = 0; c < nc; c++)
+			V8_STORE(acc + 8 * c, av[c]);
+		return;
+	}
+	for (j = 0; j < n; j++)
+	{
+		const float *h = other + (size_t) idx[j] * k;
+
+		for (d = 0; d < k; d++)
+			acc[d] += w[j] * h[d];
 	}
 }
 
@@ -484,6 +642,7 @@ cg_row_body(const float *gram, const float *other, int k, float lambda,
 	float	   *r = scratch;
 	float	   *p = scratch + k;
 	float	   *ap = scratch + 2 * (size_t) k;
+	float		w[RANK_CHUNK];	/* the weights of a chunk of pairs */
 	double		rr;
 	size_t		j;
 	int			s;
@@ -493,17 +652,15 @@ cg_row_body(const float *gram, const float *other, int k, float lambda,
 	gram_times(gram, x, k, lambda, r);
 	for (d = 0; d < k; d++)
 		r[d] = -r[d];
-	for (j = 0; j < n; j++)
+	for (j = 0; j < n; j += RANK_CHUNK)
 	{
-		const float *h = other + (size_t) idx[j] * k;
-		float		w;
+		size_t		m = n - j < RANK_CHUNK ? n - j : RANK_CHUNK;
+		size_t		q;
 
-		if (j + RANK_PREFETCH_AHEAD < n)
-			prefetch_row(other + (size_t) idx[j + RANK_PREFETCH_AHEAD] * k, k);
-		w = (conf != NULL ? conf[j] : 1.0f) * (1.0f - dot_k(h, x, k));
-
-		for (d = 0; d < k; d++)
-			r[d] += w * h[d];
+		pair_dots(other, k, idx + j, m, n - j, x, w);
+		for (q = 0; q < m; q++)
+			w[q] = (conf != NULL ? conf[j + q] : 1.0f) * (1.0f - w[q]);
+		pair_axpy(other, k, idx + j, m, w, r);
 	}
 	memcpy(p, r, (size_t) k * sizeof(float));
 	rr = dot_k(r, r, k);
@@ -517,17 +674,15 @@ cg_row_body(const float *gram, const float *other, int k, float lambda,
 		if (rr < 1e-20)
 			break;				/* solved to float precision */
 		gram_times(gram, p, k, lambda, ap);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j += RANK_CHUNK)
 		{
-			const float *h = other + (size_t) idx[j] * k;
-			float		w;
+			size_t		m = n - j < RANK_CHUNK ? n - j : RANK_CHUNK;
+			size_t		q;
 
-			if (j + RANK_PREFETCH_AHEAD < n)
-				prefetch_row(other + (size_t) idx[j + RANK_PREFETCH_AHEAD] * k, k);
-			w = (conf != NULL ? conf[j] : 1.0f) * dot_k(h, p, k);
-
-			for (d = 0; d < k; d++)
-				ap[d] += w * h[d];
+			pair_dots(other, k, idx + j, m, n - j, p, w);
+			for (q = 0; q < m; q++)
+				w[q] = (conf != NULL ? conf[j + q] : 1.0f) * w[q];
+			pair_axpy(other, k, idx + j, m, w, ap);
 		}
 		pap = dot_k(p, ap, k);
 		if (!(pap > 0))
