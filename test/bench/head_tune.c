@@ -385,5 +385,9 @@ main(int argc, char **argv)
 			   (cols[c][runs / 2 - 1] + cols[c][runs / 2]) / 2);
 	}
 	printf("\n");
+	for (c = 0; c < N_COLS; c++)
+		free(cols[c]);
+	free(train);
+	free(test);
 	return 0;
 }
