@@ -522,7 +522,10 @@ gram_times(const float *gram, const float *v, const int k, float lambda,
  */
 #define RANK_CHUNK 64
 
-/* out[j] = h_j . v for the n (<= RANK_CHUNK) pairs idx */
+/*
+ * out[j] = h_j . v for the n (<= RANK_CHUNK) pairs idx; n_left is the
+ * row's pairs from idx on, how far ahead the rows may be prefetched
+ */
 static inline __attribute__((always_inline)) void
 pair_dots(const float *other, const int k, const int32_t *idx, size_t n,
 		  size_t n_left, const float *v, float *out)
