@@ -113,9 +113,9 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
-/* CRC-32C of data, continuing from crc (0 to start) */
+/* CRC-32C of data by the table, a byte at a time (see rs_crc32c) */
 uint32_t
-rs_crc32c(uint32_t crc, const void *data, size_t len)
+rs_crc32c_portable(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	size_t		i;
@@ -124,6 +124,45 @@ rs_crc32c(uint32_t crc, const void *data, size_t len)
 	for (i = 0; i < len; i++)
 		crc = crc32c_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return ~crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define RS_CRC32C_SSE42 1
+
+/*
+ * The same CRC by SSE 4.2's crc32 instruction, eight bytes at a time: the
+ * table's pace is a byte a cycle at best, and every chunk of a model is
+ * checksummed when it is stored and again when it is loaded.
+ */
+__attribute__((target("sse4.2")))
+static uint32_t
+crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t	c = ~crc;
+
+	for (; len >= 8; p += 8, len -= 8)
+	{
+		uint64_t	v;
+
+		memcpy(&v, p, 8);		/* little-endian, as the CRC reads bytes */
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	crc = (uint32_t) c;
+	for (; len > 0; p++, len--)
+		crc = __builtin_ia32_crc32qi(crc, *p);
+	return ~crc;
+}
+#endif
+
+/* CRC-32C of data, continuing from crc (0 to start) */
+uint32_t
+rs_crc32c(uint32_t crc, const void *data, size_t len)
+{
+#ifdef RS_CRC32C_SSE42
+	if (__builtin_cpu_supports("sse4.2"))
+		return crc32c_sse42(crc, data, len);
+#endif
+	return rs_crc32c_portable(crc, data, len);
 }
 
 /* a bounds-checked reader over a buffer */

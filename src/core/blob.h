@@ -42,6 +42,8 @@
 
 /* CRC-32C (Castagnoli), as used by PostgreSQL's WAL */
 extern uint32_t rs_crc32c(uint32_t crc, const void *data, size_t len);
+/* the same without the CPU's instruction (what the tests compare against) */
+extern uint32_t rs_crc32c_portable(uint32_t crc, const void *data, size_t len);
 
 /* ---- header ---- */
 extern size_t rs_header_size(const rs_model *m);

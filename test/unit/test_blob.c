@@ -81,6 +81,24 @@ test_crc32c(void)
 	CHECK(rs_crc32c(0, "123456789", 9) == 0xE3069283u);
 	CHECK(rs_crc32c(rs_crc32c(0, "1234", 4), "56789", 5) == 0xE3069283u);
 	CHECK(rs_crc32c(0, "", 0) == 0);
+	CHECK(rs_crc32c_portable(0, "123456789", 9) == 0xE3069283u);
+
+	/* the instruction's path and the table agree at every length and offset */
+	{
+		uint8_t		buf[300];
+		size_t		off,
+					len;
+		int			same = 1;
+
+		for (len = 0; len < sizeof(buf); len++)
+			buf[len] = (uint8_t) (len * 131 + 7);
+		for (off = 0; off < 8; off++)
+			for (len = 0; len + off <= sizeof(buf); len += 1 + len / 8)
+				if (rs_crc32c(0x1234567u, buf + off, len) !=
+					rs_crc32c_portable(0x1234567u, buf + off, len))
+					same = 0;
+		CHECK(same);
+	}
 }
 
 /* write, read back: every tensor and prediction equal */
