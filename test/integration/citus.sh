@@ -109,8 +109,9 @@ if movielens_present "$ML"; then
 	echo "citus.sh: data: MovieLens-100K u1 from $ML"
 else
 	coord >/dev/null <<'SQL' || fail "could not make synthetic ratings"
-INSERT INTO ratings_local (user_id, item_id, rating)
-SELECT * FROM recsys_synthetic_ratings(900, 1600, 100000, 11);
+INSERT INTO ratings_local (user_id, item_id, rating, ts)
+SELECT user_id, item_id, rating, extract(epoch FROM ts)::bigint
+  FROM recsys_synthetic_ratings(900, 1600, 100000, 11);
 INSERT INTO test_local SELECT * FROM ratings_local WHERE hashint8(user_id * 7919 + item_id) % 5 = 0;
 DELETE FROM ratings_local WHERE hashint8(user_id * 7919 + item_id) % 5 = 0;
 SQL
