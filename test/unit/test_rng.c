@@ -5,6 +5,8 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "rng.h"
 #include "unit.h"
@@ -118,6 +120,57 @@ test_rng_normal(void)
 	CHECK_NEAR(sq / n, 1.0, 0.03);
 }
 
+/*
+ * the polar fill: exactly n values, finite, mean 0 and the standard
+ * deviation asked for, a tail as thin as a normal's, the same values for
+ * the same seed
+ */
+static void
+test_rng_normal_fill(void)
+{
+	const size_t n = 100001;	/* odd: the last pair is cut */
+	float	   *x = malloc((n + 1) * sizeof(float));
+	float	   *y = malloc(n * sizeof(float));
+	rs_rng		r;
+	double		sum = 0,
+				sq = 0;
+	size_t		beyond3 = 0;
+	int			bad = 0;
+	size_t		i;
+
+	if (x == NULL || y == NULL)
+	{
+		CHECK(0);
+		free(x);
+		free(y);
+		return;
+	}
+	x[n] = 12345.0f;			/* a sentinel past the end */
+	rs_rng_seed(&r, 3);
+	rs_rng_normal_fill(&r, x, n, 0.5);
+	for (i = 0; i < n; i++)
+	{
+		if (!isfinite(x[i]))
+			bad++;
+		sum += x[i];
+		sq += (double) x[i] * x[i];
+		if (fabs(x[i]) > 3 * 0.5)
+			beyond3++;
+	}
+	CHECK(bad == 0);
+	CHECK(x[n] == 12345.0f);
+	CHECK_NEAR(sum / n, 0.0, 0.01);
+	CHECK_NEAR(sqrt(sq / n), 0.5, 0.01);
+	/* P(|Z| > 3) = 0.0027 */
+	CHECK_NEAR((double) beyond3 / n, 0.0027, 0.001);
+
+	rs_rng_seed(&r, 3);
+	rs_rng_normal_fill(&r, y, n, 0.5);
+	CHECK(memcmp(x, y, n * sizeof(float)) == 0);
+	free(x);
+	free(y);
+}
+
 void
 suite_rng(void)
 {
@@ -125,4 +178,5 @@ suite_rng(void)
 	unit_run("rng_uniform", test_rng_uniform);
 	unit_run("rng_below", test_rng_below);
 	unit_run("rng_normal", test_rng_normal);
+	unit_run("rng_normal_fill", test_rng_normal_fill);
 }
