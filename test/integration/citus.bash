@@ -3,7 +3,7 @@
 #
 # citus_install: Citus 13.2.2 built from ../shared/vendor/citus (or
 # $CITUS_VENDOR) and installed into this PostgreSQL, unless that version is
-# installed already (the build takes about 3 minutes on 2 cores, so it is
+# installed already (the build takes one to three minutes on 2 cores, so it is
 # done once per machine).  citus_start DIR: a coordinator and two workers,
 # each its own initdb in DIR, on three free TCP ports of 127.0.0.1, with
 # Citus loaded and the workers added; CITUS_PORTS then holds the ports,
@@ -57,13 +57,18 @@ citus_install() {
 		CITUS_REASON="Citus must be built and installed, which needs root or sudo"
 		return 77
 	fi
-	echo "citus: building Citus $CITUS_VERSION from $vendor (about 3 minutes, once per machine)"
-	# the libraries PostgreSQL's build flags name, and patch
-	citus_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends patch binutils liblz4-dev libzstd-dev libkrb5-dev \
-		libselinux1-dev libpam0g-dev libxslt1-dev libxml2-dev libreadline-dev \
-		libssl-dev zlib1g-dev >/dev/null ||
-		{ CITUS_REASON="apt-get could not install Citus's build dependencies"; return 1; }
+	echo "citus: building Citus $CITUS_VERSION from $vendor (one to three minutes, once per machine)"
+	# the libraries PostgreSQL's build flags name, and patch (the package
+	# lists are fetched first when the install finds none of them)
+	local deps=(patch binutils liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev
+		libpam0g-dev libxslt1-dev libxml2-dev libreadline-dev libssl-dev zlib1g-dev)
+	if ! citus_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${deps[@]}" >/dev/null 2>&1; then
+		citus_as_root apt-get update -q >/dev/null 2>&1
+		citus_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "${deps[@]}" >/dev/null ||
+			{ CITUS_REASON="apt-get could not install Citus's build dependencies"; return 1; }
+	fi
 	# extract into a fresh folder: copied file times make make re-run autoconf
 	build=$(mktemp -d)
 	log=$build/build.log

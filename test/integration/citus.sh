@@ -3,7 +3,7 @@
 # machine, beside the throw-away cluster).
 #
 # Citus 13.2.2 is built from ../shared/vendor/citus when it is not
-# installed (about 3 minutes, once per machine: citus.bash).  Checked, after
+# installed (one to three minutes, once per machine: citus.bash).  Checked, after
 # CREATE EXTENSION recsys on the coordinator and SELECT recsys_distribute():
 # - the catalog is a reference table on every node, with a model trained
 #   before the call; without the coordinator in Citus's metadata the
