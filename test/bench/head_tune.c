@@ -39,67 +39,11 @@
 #include <cblas.h>
 
 #include "metrics.h"
+#include "bench_driver.h"
 #include "model.h"
 #include "ratings.h"
 #include "synthetic.h"
 
-typedef struct row
-{
-	int64_t		user;
-	int64_t		item;
-	float		rating;
-	double		time;
-} row;
-
-/* read a tab-separated ratings file into a malloc'd array */
-static row *
-read_rows(const char *path, size_t *n)
-{
-	FILE	   *f = fopen(path, "r");
-	row		   *rows = NULL;
-	size_t		cap = 0;
-	long long	u,
-				i;
-	double		r;
-	double		t;
-	char		line[256];
-
-	*n = 0;
-	if (f == NULL)
-	{
-		perror(path);
-		exit(1);
-	}
-	while (fgets(line, sizeof(line), f))
-	{
-		t = 0;
-		if (sscanf(line, "%lld %lld %lf %lf", &u, &i, &r, &t) < 3)
-			continue;
-		if (*n == cap)
-		{
-			cap = cap ? cap * 2 : 1024;
-			rows = realloc(rows, cap * sizeof(row));
-		}
-		rows[*n].user = u;
-		rows[*n].item = i;
-		rows[*n].rating = (float) r;
-		rows[*n].time = t;
-		(*n)++;
-	}
-	fclose(f);
-	return rows;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* CPU seconds of the process so far (every thread, user and system) */
 static double
 cpu_now(void)
 {
@@ -108,17 +52,6 @@ cpu_now(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
 		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
-
-static int	verbose = 0;
-
-static void
-epoch_end(void *arg, const rs_epoch_info *info)
-{
-	if (verbose)
-		fprintf(stderr, "epoch %3d loss %.5f val %.5f %.3fs%s\n", info->epoch,
-				info->train_loss, info->val_rmse, info->seconds,
-				info->is_best ? " *" : "");
 }
 
 /* test rows by user, then item */

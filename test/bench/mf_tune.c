@@ -27,54 +27,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_driver.h"
 #include "model.h"
-
-typedef struct row
-{
-	int64_t		user;
-	int64_t		item;
-	float		rating;
-	double		time;			/* the timestamp column, 0 when absent */
-} row;
-
-/* read a tab-separated ratings file into a malloc'd array */
-static row *
-read_rows(const char *path, size_t *n)
-{
-	FILE	   *f = fopen(path, "r");
-	row		   *rows = NULL;
-	size_t		cap = 0;
-	long long	u,
-				i;
-	double		r;
-	double		t;
-	char		line[256];
-
-	*n = 0;
-	if (f == NULL)
-	{
-		perror(path);
-		exit(1);
-	}
-	while (fgets(line, sizeof(line), f))
-	{
-		t = 0;
-		if (sscanf(line, "%lld %lld %lf %lf", &u, &i, &r, &t) < 3)
-			continue;
-		if (*n == cap)
-		{
-			cap = cap ? cap * 2 : 1024;
-			rows = realloc(rows, cap * sizeof(row));
-		}
-		rows[*n].user = u;
-		rows[*n].item = i;
-		rows[*n].rating = (float) r;
-		rows[*n].time = t;
-		(*n)++;
-	}
-	fclose(f);
-	return rows;
-}
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -155,26 +109,6 @@ rmse_on(const rs_model *m, const row *rows, size_t n)
 		s += e * e;
 	}
 	return n ? sqrt(s / n) : NAN;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int	verbose = 0;
-
-static void
-epoch_end(void *arg, const rs_epoch_info *info)
-{
-	if (verbose)
-		fprintf(stderr, "epoch %3d loss %.5f val %.5f %.3fs%s\n", info->epoch,
-				info->train_loss, info->val_rmse, info->seconds,
-				info->is_best ? " *" : "");
 }
 
 int
