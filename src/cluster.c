@@ -147,27 +147,6 @@ CatalogTableName(const char *table)
 	return psprintf("%s.%s", schema, quote_identifier(table));
 }
 
-/* whether recsys_models is a Citus table (recsys_distribute ran); SPI connected */
-static bool
-CatalogIsDistributed(void)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1];
-	Oid			relid = get_relname_relid("recsys_models", RecsysSchemaOid());
-	int			ret;
-
-	if (!OidIsValid(relid) ||
-		!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
-		return false;
-	values[0] = ObjectIdGetDatum(relid);
-	ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
-								"WHERE logicalrelid = $1",
-								1, argtypes, values, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	return SPI_processed == 1;
-}
-
 /*
  * Before a read that a write of the catalog follows in the same statement
  * (a training): on a Citus cluster whose catalog is distributed, run the
@@ -179,8 +158,13 @@ CatalogIsDistributed(void)
 void
 SequentialForWrite(void)
 {
-	if (GetConfigOption("citus.multi_shard_modify_mode", true, false) == NULL ||
-		!CatalogIsDistributed())
+	Oid			relid;
+
+	if (GetConfigOption("citus.multi_shard_modify_mode", true, false) == NULL)
+		return;
+	/* distributed: recsys_distribute made recsys_models a reference table */
+	relid = get_relname_relid("recsys_models", RecsysSchemaOid());
+	if (!OidIsValid(relid) || ReferenceShard(relid) == 0)
 		return;
 	(void) set_config_option("citus.multi_shard_modify_mode", "sequential",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
